@@ -1,0 +1,311 @@
+"""The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
+import heapq
+
+from .._grad_mode import GRAD
+from .._profiler_state import PROFILER
+from .node import AccumulateGrad
+from . import anomaly
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _seed_gradient(out, grad):
+    from ..ops import creation_ops
+
+    if grad is None:
+        if out._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return creation_ops.ones_like_array(out)
+    Tensor = _tensor_cls()
+    if not isinstance(grad, Tensor):
+        from .._creation import tensor as make_tensor
+
+        grad = make_tensor(grad, dtype=out.dtype, device=out.device)
+    if grad.shape != out.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and output[0] has a shape of {out.shape}."
+        )
+    return grad
+
+
+def _edge_of(t):
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return t._accumulator(), 0
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """torch.autograd.backward: accumulate gradients of `tensors` into the leaves' `.grad`."""
+    Tensor = _tensor_cls()
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        only = {_edge_of(t): t for t in inputs}
+    roots = _roots(tensors, grad_tensors)
+    _run(roots, retain_graph, create_graph, capture=None, accumulate_only=only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """torch.autograd.grad: the gradients of `outputs` with respect to `inputs`, without touching `.grad`."""
+    Tensor = _tensor_cls()
+    single_input = isinstance(inputs, Tensor)
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if single_input else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    capture = {}
+    for i, t in enumerate(inputs):
+        capture.setdefault(_edge_of(t), []).append(i)
+    roots = _roots(outputs, grad_outputs)
+    results = [None] * len(inputs)
+    _run(roots, retain_graph, create_graph, capture=(capture, results), accumulate_only=None)
+    for i, r in enumerate(results):
+        if r is None:
+            if materialize_grads:
+                from ..ops.creation_ops import zeros_like
+
+                results[i] = zeros_like(inputs[i])
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+    return tuple(results)
+
+
+def _roots(tensors, grad_tensors):
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        roots.append((_edge_of(t), _seed_gradient(t, g)))
+    return roots
+
+
+def _dependencies(start_nodes):
+    """Count, for every reachable node, how many edges lead into it (iterative DFS)."""
+    deps = {}
+    seen = set()
+    stack = list(start_nodes)
+    for n in stack:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
+
+
+def _needed_nodes(nodes, capture_nodes):
+    """Nodes from which some captured node is reachable (autograd.grad runs only those)."""
+    needed = {}
+    for root in nodes:
+        if root in needed:
+            continue
+        stack = [(root, iter(root.next_functions))]
+        needed[root] = root in capture_nodes
+        while stack:
+            node, it = stack[-1]
+            advanced = False
+            for nxt, _ in it:
+                if nxt is None:
+                    continue
+                if nxt not in needed:
+                    needed[nxt] = nxt in capture_nodes
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    advanced = True
+                    break
+                if needed[nxt]:
+                    needed[node] = True
+            if not advanced:
+                stack.pop()
+                if stack and needed[node]:
+                    needed[stack[-1][0]] = True
+    return {n for n, v in needed.items() if v}
+
+
+def _add(a, b):
+    return b if a is None else (a + b)
+
+
+def _run(roots, retain_graph, create_graph, capture, accumulate_only):
+    root_nodes = []
+    buffers = {}
+    for (node, nr), g in roots:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+            root_nodes.append(node)
+        buf[nr] = _add(buf[nr], g)
+    deps, reachable = _dependencies(root_nodes)
+    needed = None
+    if capture is not None:
+        needed = _needed_nodes(root_nodes, {n for n, _ in capture[0]})
+    elif accumulate_only is not None:
+        needed = _needed_nodes(root_nodes, {n for n, _ in accumulate_only})
+    ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    prev_mode = GRAD.enabled
+    GRAD.enabled = create_graph
+    profiling = PROFILER.active
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node)
+            if needed is not None and node not in needed:
+                continue
+            if capture is not None:
+                targets = capture[0]
+                hit = False
+                for nr in range(node.num_outputs):
+                    idxs = targets.get((node, nr))
+                    if idxs is not None:
+                        hit = True
+                        g = _run_prehooks(node, grads)[nr] if node._prehooks else grads[nr]
+                        for i in idxs:
+                            capture[1][i] = g if create_graph else (g.detach() if g is not None else None)
+                if hit and isinstance(node, AccumulateGrad):
+                    continue
+            if isinstance(node, AccumulateGrad):
+                if accumulate_only is not None and (node, 0) not in accumulate_only:
+                    continue
+                if capture is None:
+                    _accumulate(node, grads[0], create_graph, profiling)
+                continue
+            outs = _evaluate(node, grads, profiling)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), g in zip(node.next_functions, outs):
+                if nxt is None:
+                    continue
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * nxt.num_outputs
+                if g is not None:
+                    buf[nr] = _add(buf[nr], g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+    finally:
+        GRAD.enabled = prev_mode
+
+
+def _run_prehooks(node, grads):
+    grads = list(grads)
+    for key, (which, fn) in list(node._prehooks.items()):
+        if which == "node":
+            res = fn(tuple(grads))
+            if res is not None:
+                grads = list(res)
+        elif grads[which] is not None:
+            res = fn(grads[which])
+            if res is not None:
+                grads[which] = res
+    return grads
+
+
+def _evaluate(node, grads, profiling):
+    if profiling:
+        rec = PROFILER.recorder
+        outer = rec.begin("autograd::engine::evaluate_function: " + node.name(), ())
+        inner = rec.begin(node.name(), ())
+        try:
+            return _evaluate_node(node, grads)
+        finally:
+            rec.end(inner)
+            rec.end(outer)
+    return _evaluate_node(node, grads)
+
+
+def _evaluate_node(node, grads):
+    if node._prehooks:
+        grads = _run_prehooks(node, grads)
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr] if GRAD.enabled else grads[nr].detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
+    if node.num_outputs == 1:
+        if grads[0] is None:
+            return ()
+        outs = node.backward(grads[0])
+    else:
+        outs = node.backward(*grads)
+    if anomaly.STATE.enabled:
+        anomaly.check(node, outs)
+    if node._hooks:
+        for fn in list(node._hooks.values()):
+            res = fn(tuple(outs), tuple(grads))
+            if res is not None:
+                outs = tuple(res)
+    return outs
+
+
+def call_node(node, grads):
+    """`grad_fn(grad)` as torch allows it: run one node's backward formula directly."""
+    if isinstance(node, AccumulateGrad):
+        return ()
+    grads = list(grads) + [None] * (node.num_outputs - len(grads))
+    return tuple(_evaluate_node(node, grads))
+
+
+def _accumulate(node, grad, create_graph, profiling):
+    if profiling:
+        rec = PROFILER.recorder
+        outer = rec.begin("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad", ())
+        inner = rec.begin("torch::autograd::AccumulateGrad", ())
+        try:
+            _accumulate_into(node.variable, grad, create_graph)
+        finally:
+            rec.end(inner)
+            rec.end(outer)
+    else:
+        _accumulate_into(node.variable, grad, create_graph)
+
+
+def _accumulate_into(leaf, grad, create_graph):
+    if leaf._hooks:
+        for fn in list(leaf._hooks.values()):
+            res = fn(grad)
+            if res is not None:
+                grad = res
+    old = leaf._grad
+    if old is None:
+        # A fresh tensor, never an alias of a gradient another leaf may also receive.
+        leaf._grad = grad if create_graph else grad.detach().clone()
+    elif create_graph or old._requires_grad:
+        leaf._grad = old + grad
+    else:
+        old._data += grad._data
+        old._bump_version()

@@ -1,0 +1,1 @@
+"""torch.autograd.functional: jacobian, hessian, vjp, jvp, vhp, hvp (being written)."""

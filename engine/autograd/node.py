@@ -1,0 +1,180 @@
+"""Graph nodes (grad_fn objects): the torch Node contract without the machinery.
+
+A node holds `next_functions` (one `(node or None, output_nr)` edge per differentiable input), the
+values its backward formula needs (`_saved`, checked against version counters when unpacked) and hooks.
+Subclasses (one per op, named like torch's: MulBackward0, ...) implement `backward(grad)` returning one
+gradient per edge. Nothing here points back at the node's output tensor, so a graph is freed by
+reference counting alone.
+"""
+import itertools
+
+_sequence = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
+_HINT = (
+    "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+
+
+class RemovableHandle:
+    """What register_hook returns: `.remove()` takes the hook out again."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict):
+        self.hooks_dict = hooks_dict
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """Base of every grad_fn."""
+
+    __slots__ = ("next_functions", "_seq", "_saved", "_versions", "_hooks", "_prehooks", "_retained",
+                 "_anomaly_trace", "__weakref__")
+    #: names of the tensors in `_saved`, readable as `_saved_<name>` like torch's
+    saved_names = ()
+    num_outputs = 1
+
+    def __init__(self):
+        self._seq = next(_sequence)
+        self._saved = ()
+        self._versions = ()
+        self._hooks = None
+        self._prehooks = None
+        self._retained = None
+        self._anomaly_trace = None
+
+    # -- the torch-facing contract ---------------------------------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def metadata(self):
+        return {}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    def __call__(self, *grads):
+        from .engine import call_node
+
+        out = call_node(self, grads)
+        return out[0] if len(out) == 1 else out
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward and may return replacements."""
+        if self._prehooks is None:
+            self._prehooks = {}
+        handle = RemovableHandle(self._prehooks)
+        self._prehooks[handle.id] = ("node", fn)
+        return handle
+
+    def _register_tensor_hook(self, output_nr, fn):
+        if self._prehooks is None:
+            self._prehooks = {}
+        handle = RemovableHandle(self._prehooks)
+        self._prehooks[handle.id] = (output_nr, fn)
+        return handle
+
+    def __getattr__(self, attr):
+        # `_saved_self`, `_saved_other`, `_saved_exponent`, ...: torch's read-only views of saved values.
+        if attr.startswith("_saved_"):
+            key = attr[7:]
+            names = type(self).saved_names
+            if key in names:
+                return self.saved()[names.index(key)]
+            try:
+                return object.__getattribute__(self, key)
+            except AttributeError:
+                pass
+        elif attr.startswith("_raw_saved_"):
+            return getattr(self, "_saved_" + attr[11:])
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    # -- saved values ----------------------------------------------------------------------------
+    def save(self, *tensors):
+        """Keep tensors (inputs) for backward, remembering their versions."""
+        self._saved = tensors
+        self._versions = tuple(t._version if t is not None else 0 for t in tensors)
+
+    def saved(self):
+        """The saved tensors, after checking none was modified in place since it was saved."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._version != v:
+                raise RuntimeError(_modified_message(t, v))
+        return saved
+
+    def release(self):
+        """Free saved values after a backward without retain_graph."""
+        if self._saved:
+            self._saved = None
+
+    def backward(self, grad):  # pragma: no cover - every concrete node overrides it
+        raise NotImplementedError(type(self).__name__)
+
+
+def _modified_message(t, expected):
+    dims = ", ".join(str(s) for s in t.shape)
+    where = f"[torch.{t.dtype.legacy_name} [{dims}]]"
+    producer = t._producer_name()
+    clause = f", which is output {t._output_nr} of {producer}," if producer else ""
+    return (
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{where}{clause} is at version {t._version}; expected version {expected} instead. {_HINT}"
+    )
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: adds the incoming gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self)
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def backward(self, grad):  # the engine accumulates; calling the node directly just passes through
+        return ()
+
+
+class GraphRoot(Node):
+    """Stand-in used only by the engine to seed a backward pass."""
+
+    __slots__ = ()
+
+
+class Error(Node):
+    __slots__ = ("msg",)
+
+    def backward(self, grad):
+        raise RuntimeError(self.msg)

@@ -1,0 +1,186 @@
+"""What every op shares: wrapping outputs, wiring nodes, dtype promotion for operands, profiling."""
+import functools
+
+import numpy as np
+
+from .. import _dtype
+from .._grad_mode import GRAD
+from .._profiler_state import PROFILER
+from .._tensor import Tensor
+from ..autograd import anomaly
+
+make = Tensor._make
+NO_EDGE = (None, 0)
+_ndarray = np.ndarray
+_NUMBER_TYPES = (int, float, bool, complex)
+
+
+def is_tensor(x):
+    return x.__class__ is Tensor or isinstance(x, Tensor)
+
+
+def edge(x):
+    """The graph edge an input contributes: its grad_fn, its leaf's AccumulateGrad, or (None, 0)."""
+    if (x.__class__ is Tensor or isinstance(x, Tensor)) and x._requires_grad:
+        gf = x.grad_fn
+        return (gf, x._output_nr) if gf is not None else (x._accumulator(), 0)
+    return NO_EDGE
+
+
+def wants_grad(*inputs):
+    """True when grad mode is on and some input requires grad."""
+    if not GRAD.enabled:
+        return False
+    for x in inputs:
+        if (x.__class__ is Tensor or isinstance(x, Tensor)) and x._requires_grad:
+            return True
+    return False
+
+
+def attach(out, node, inputs):
+    """Make `node` the grad_fn of `out`, with one edge per entry of `inputs`."""
+    node.next_functions = tuple(edge(x) for x in inputs)
+    out._requires_grad = True
+    out.grad_fn = node
+    if anomaly.STATE.enabled:
+        anomaly.record_forward(node)
+    return out
+
+
+def attach_multi(outs, node, inputs):
+    """Like attach for nodes with several outputs (unbind, split, ...)."""
+    node.next_functions = tuple(edge(x) for x in inputs)
+    for i, out in enumerate(outs):
+        out._requires_grad = True
+        out.grad_fn = node
+        out._output_nr = i
+    if anomaly.STATE.enabled:
+        anomaly.record_forward(node)
+    return outs
+
+
+def xp_of(data):
+    """The array module of an array: numpy on the CPU, cupy on a GPU."""
+    if type(data) is _ndarray or isinstance(data, np.generic):
+        return np
+    import cupy
+
+    return cupy
+
+
+def aten(name):
+    """Name an op for the profiler; costs one flag read when no profiler is active."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            if PROFILER.active:
+                rec = PROFILER.recorder
+                token = rec.begin(name, args)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    rec.end(token)
+            return fn(*args, **kwargs)
+
+        op.aten_name = name
+        return op
+
+    return wrap
+
+
+# ---- operands ------------------------------------------------------------------------------------
+def _same_device(a, b):
+    if type(a._data) is not type(b._data) or (type(a._data) is not _ndarray and a.device != b.device):
+        if b._data.ndim == 0 and b.device.type == "cpu":
+            return
+        if a._data.ndim == 0 and a.device.type == "cpu":
+            return
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{_dev_name(a)} and {_dev_name(b)}!"
+        )
+
+
+def _dev_name(t):
+    d = t.device
+    return str(d)
+
+
+_SCALAR_RESULT = {}
+
+
+def scalar_result_dtype(dt, value):
+    key = (dt, type(value))
+    r = _SCALAR_RESULT.get(key)
+    if r is None:
+        r = _SCALAR_RESULT[key] = _dtype._combine(dt, _dtype.scalar_dtype(value))
+    return r
+
+
+def scalar_operand(value, dt):
+    """A Python number as numpy sees it next to an array of dtype `dt` (wrapping like torch)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if type(value) is int and not dt.is_floating_point and not dt.is_complex and dt is not _dtype.bool_:
+        info = np.iinfo(dt.np)
+        if not info.min <= value <= info.max:
+            return np.array(value & ((1 << (8 * dt.itemsize)) - 1)).astype(dt.np)
+    if dt is _dtype.bool_:
+        return bool(value)
+    return value
+
+
+def operands(a, b):
+    """Arrays (or weak Python scalars) for a binary op and the promoted result dtype."""
+    if b.__class__ is Tensor or isinstance(b, Tensor):
+        if a.dtype is b.dtype:
+            if type(a._data) is not type(b._data):
+                _same_device(a, b)
+            return a._data, b._data, a.dtype
+        _same_device(a, b)
+        dt = _dtype.result_type(a, b)
+        return cast(a._data, dt), cast(b._data, dt), dt
+    if isinstance(b, np.ndarray):
+        raise TypeError(f"unsupported operand type: numpy.ndarray (wrap it with torch.from_numpy)")
+    if not isinstance(b, _NUMBER_TYPES) and not isinstance(b, np.generic):
+        return None
+    dt = scalar_result_dtype(a.dtype, b.item() if isinstance(b, np.generic) else b)
+    return cast(a._data, dt), scalar_operand(b, dt), dt
+
+
+def cast(data, dt):
+    return data if data.dtype == dt.np else data.astype(dt.np)
+
+
+def to_tensor_operand(x, like):
+    """Wrap a Python number as a 0-d tensor of the dtype it would promote to next to `like`."""
+    if x.__class__ is Tensor or isinstance(x, Tensor):
+        return x
+    dt = scalar_result_dtype(like.dtype, x)
+    xp = xp_of(like._data)
+    return make(xp.asarray(x, dtype=dt.np), dt)
+
+
+# ---- gradient helpers ----------------------------------------------------------------------------
+def sum_to(grad, shape):
+    """Reduce a broadcast gradient back to an input's shape."""
+    gshape = grad._data.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    from .reduction import sum as _sum
+
+    out = _sum(grad, dims, keepdim=True) if dims else grad
+    if lead:
+        return out.reshape(shape)
+    return out
+
+
+def grad_to(grad, shape, dt):
+    """sum_to plus a cast back to the input's dtype (mixed-dtype ops)."""
+    g = sum_to(grad, shape)
+    if g.dtype is not dt:
+        g = g.to(dt)
+    return g

@@ -1,0 +1,468 @@
+"""Arithmetic: + - * / ** // %, negation, comparisons. Each op with its backward beside it."""
+import numpy as np
+
+from .. import _dtype
+from ..autograd.node import Node
+from ._core import aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, xp_of
+
+
+class _BinaryNode(Node):
+    __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+
+    def _meta(self, a, b):
+        self.a_shape, self.a_dtype = a._data.shape, a.dtype
+        if is_tensor(b):
+            self.b_shape, self.b_dtype = b._data.shape, b.dtype
+        else:
+            self.b_shape = None
+        return self
+
+
+def _not_implemented(a, b):
+    return NotImplemented
+
+
+# ---- add / sub ---------------------------------------------------------------------------------
+class AddBackward0(_BinaryNode):
+    __slots__ = ("alpha",)
+
+    def backward(self, g):
+        ga = grad_to(g, self.a_shape, self.a_dtype)
+        if self.b_shape is None:
+            return ga, None
+        gb = g if self.alpha == 1 else g * self.alpha
+        return ga, grad_to(gb, self.b_shape, self.b_dtype)
+
+
+class SubBackward0(_BinaryNode):
+    __slots__ = ("alpha",)
+
+    def backward(self, g):
+        ga = grad_to(g, self.a_shape, self.a_dtype)
+        if self.b_shape is None:
+            return ga, None
+        gb = -g if self.alpha == 1 else g * -self.alpha
+        return ga, grad_to(gb, self.b_shape, self.b_dtype)
+
+
+class RsubBackward1(Node):
+    __slots__ = ("alpha",)
+
+    def backward(self, g):
+        return (-g if self.alpha == 1 else g * -self.alpha,)
+
+
+@aten("aten::add")
+def add(a, b, *, alpha=1):
+    if not is_tensor(a):
+        a, b = b, a
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    out = make(x + y if alpha == 1 else x + y * alpha, dt)
+    if wants_grad(a, b):
+        node = AddBackward0()._meta(a, b)
+        node.alpha = alpha
+        attach(out, node, (a, b))
+    return out
+
+
+@aten("aten::sub")
+def sub(a, b, *, alpha=1):
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    if dt is _dtype.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    out = make(x - y if alpha == 1 else x - y * alpha, dt)
+    if wants_grad(a, b):
+        node = SubBackward0()._meta(a, b)
+        node.alpha = alpha
+        attach(out, node, (a, b))
+    return out
+
+
+@aten("aten::rsub")
+def rsub(a, b, *, alpha=1):
+    """b - alpha * a (what `number - tensor` runs)."""
+    if is_tensor(b):
+        return sub(b, a, alpha=alpha)
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    out = make(y - x if alpha == 1 else y - x * alpha, dt)
+    if wants_grad(a):
+        node = RsubBackward1()
+        node.alpha = alpha
+        attach(out, node, (a,))
+    return out
+
+
+# ---- mul / div -----------------------------------------------------------------------------------
+class MulBackward0(_BinaryNode):
+    __slots__ = ("_other_value",)
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = self.saved()
+        if self.b_shape is None:
+            return grad_to(g * b, self.a_shape, self.a_dtype), None
+        ga = grad_to(g * b, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(g * a, self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+@aten("aten::mul")
+def mul(a, b):
+    if not is_tensor(a):
+        a, b = b, a
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    out = make(x * y, dt)
+    if wants_grad(a, b):
+        node = MulBackward0()._meta(a, b)
+        if node.b_shape is None:
+            node.save(None, to_tensor_operand(b, a))
+        else:
+            node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        attach(out, node, (a, b))
+    return out
+
+
+class DivBackward0(_BinaryNode):
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = self.saved()
+        if self.b_shape is None:
+            return grad_to(g / b, self.a_shape, self.a_dtype), None
+        ga = grad_to(g / b, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = None
+        if self.next_functions[1][0] is not None:
+            gb = grad_to(-g * a / (b * b), self.b_shape, self.b_dtype)
+        return ga, gb
+
+
+class DivBackward1(Node):
+    """Division with rounding_mode: the gradient is zero almost everywhere."""
+
+    __slots__ = ("a_shape",)
+
+    def backward(self, g):
+        from .creation_ops import zeros_like
+
+        return (zeros_like(g).expand(self.a_shape) if g._data.shape != self.a_shape else zeros_like(g),)
+
+
+@aten("aten::div")
+def div(a, b, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return _div_rounding(a, b, rounding_mode)
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = _dtype.get_default_dtype()
+        x = x.astype(dt.np)
+        if isinstance(y, np.ndarray):
+            y = y.astype(dt.np)
+    out = make(x / y, dt)
+    if wants_grad(a, b):
+        node = DivBackward0()._meta(a, b)
+        if node.b_shape is None:
+            node.save(None, to_tensor_operand(b, a))
+        else:
+            node.save(a if b._requires_grad else None, b)
+        attach(out, node, (a, b))
+    return out
+
+
+def _div_rounding(a, b, mode):
+    if mode not in ("floor", "trunc"):
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'"
+        )
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    xp = xp_of(x)
+    if dt.is_floating_point:
+        q = xp.floor(x / y) if mode == "floor" else xp.trunc(x / y)
+        q = q.astype(dt.np, copy=False)
+    else:
+        if isinstance(y, int) and y == 0 or (not isinstance(y, int) and (xp.asarray(y) == 0).any()):
+            raise RuntimeError("ZeroDivisionError")
+        q = x // y if mode == "floor" else (xp.trunc(x / y)).astype(dt.np)
+    out = make(q, dt)
+    if wants_grad(a, b):
+        node = DivBackward1()
+        node.a_shape = out._data.shape
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::floor_divide")
+def floor_divide(a, b):
+    return _div_rounding(a, b, "floor")
+
+
+def rfloordiv(a, b):
+    return floor_divide(to_tensor_operand(b, a), a)
+
+
+class RemainderBackward0(_BinaryNode):
+    def backward(self, g):
+        return grad_to(g, self.a_shape, self.a_dtype), None
+
+
+@aten("aten::remainder")
+def remainder(a, b):
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    xp = xp_of(x)
+    out = make(xp.remainder(x, y).astype(dt.np, copy=False), dt)
+    if wants_grad(a):
+        attach(out, RemainderBackward0()._meta(a, b), (a, b))
+    return out
+
+
+def fmod(a, b):
+    x, y, dt = operands(a, b)
+    return make(xp_of(x).fmod(x, y).astype(dt.np, copy=False), dt)
+
+
+# ---- reciprocal / neg ----------------------------------------------------------------------------
+class ReciprocalBackward0(Node):
+    saved_names = ("result",)
+
+    def backward(self, g):
+        (r,) = self.saved()
+        return (-g * (r * r),)
+
+
+@aten("aten::reciprocal")
+def reciprocal(a):
+    dt = a.dtype if (a.dtype.is_floating_point or a.dtype.is_complex) else _dtype.get_default_dtype()
+    out = make(1 / a._data.astype(dt.np, copy=False), dt)
+    if wants_grad(a):
+        node = ReciprocalBackward0()
+        node.save(out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+def rdiv(a, b):
+    """`number / tensor`: torch computes reciprocal then multiplies (grad_fn MulBackward0)."""
+    if is_tensor(b):
+        return div(b, a)
+    if not isinstance(b, (int, float, bool, complex, np.generic)):
+        return NotImplemented
+    return mul(reciprocal(a), b)
+
+
+class NegBackward0(Node):
+    def backward(self, g):
+        return (-g,)
+
+
+@aten("aten::neg")
+def neg(a):
+    if a.dtype is _dtype.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    out = make(-a._data, a.dtype)
+    if wants_grad(a):
+        attach(out, NegBackward0(), (a,))
+    return out
+
+
+# ---- pow ------------------------------------------------------------------------------------------
+class PowBackward0(Node):
+    """tensor ** number"""
+
+    __slots__ = ("exponent",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (a,) = self.saved()
+        e = self.exponent
+        if e == 0:
+            from .creation_ops import zeros_like
+
+            return (zeros_like(a),)
+        return (g * (e * pow(a, e - 1)),)
+
+
+class PowBackward1(_BinaryNode):
+    """tensor ** tensor"""
+
+    saved_names = ("self", "exponent", "result")
+
+    def backward(self, g):
+        from .unary import log
+        from .selection import where
+
+        a, e, r = self.saved()
+        ga = gb = None
+        if self.next_functions[0][0] is not None:
+            ga = grad_to(g * (e * pow(a, e - 1)), self.a_shape, self.a_dtype)
+        if self.next_functions[1][0] is not None:
+            # d/de a**e = a**e * log(a), defined as 0 where a == 0 and e >= 0 (torch's convention)
+            la = where((a == 0) & (e >= 0), 0.0, log(a)) if (a._data == 0).any() else log(a)
+            gb = grad_to(g * (r * la), self.b_shape, self.b_dtype)
+        return ga, gb
+
+
+class PowBackward2(Node):
+    """number ** tensor"""
+
+    __slots__ = ("base",)
+    saved_names = ("exponent", "result")
+
+    def backward(self, g):
+        import math
+
+        e, r = self.saved()
+        return (g * (r * math.log(self.base)) if self.base > 0 else g * 0.0,)
+
+
+@aten("aten::pow")
+def pow(a, e):
+    if not is_tensor(a):
+        return _rpow(e, a)
+    if is_tensor(e):
+        x, y, dt = operands(a, e)
+        _check_int_pow(dt, y)
+        out = make(x ** y, dt)
+        if wants_grad(a, e):
+            node = PowBackward1()._meta(a, e)
+            node.save(a, e, out.detach())
+            attach(out, node, (a, e))
+        return out
+    ops = operands(a, e)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    _check_int_pow(dt, y)
+    if y == 2:
+        data = x * x
+    elif y == 0.5 and dt.is_floating_point:
+        data = xp_of(x).sqrt(x)
+    else:
+        data = x ** y
+    out = make(data, dt)
+    if wants_grad(a):
+        node = PowBackward0()
+        node.exponent = e
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
+def _check_int_pow(dt, y):
+    if not (dt.is_floating_point or dt.is_complex):
+        neg = (y < 0) if not isinstance(y, np.ndarray) else bool((y < 0).any())
+        if neg:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def _rpow(a, base):
+    """number ** tensor"""
+    if not isinstance(base, (int, float, bool, complex, np.generic)):
+        return NotImplemented
+    x, y, dt = operands(a, base)
+    out = make(np.asarray(y, dtype=dt.np) ** x if xp_of(x) is np else xp_of(x).asarray(y, dtype=dt.np) ** x, dt)
+    if wants_grad(a):
+        node = PowBackward2()
+        node.base = base
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+def rpow(a, base):
+    return _rpow(a, base)
+
+
+def square(a):
+    return pow(a, 2)
+
+
+# ---- comparisons and logic (no gradient) -------------------------------------------------------------
+def _compare(npop):
+    def op(a, b):
+        ops = operands(a, b)
+        if ops is None:
+            return NotImplemented
+        x, y, _ = ops
+        return make(npop(x, y), _dtype.bool_)
+
+    return op
+
+
+eq = aten("aten::eq")(_compare(np.equal))
+ne = aten("aten::ne")(_compare(np.not_equal))
+lt = aten("aten::lt")(_compare(np.less))
+le = aten("aten::le")(_compare(np.less_equal))
+gt = aten("aten::gt")(_compare(np.greater))
+ge = aten("aten::ge")(_compare(np.greater_equal))
+
+
+def _logical(npop, name):
+    def op(a, b):
+        if not is_tensor(a):
+            a, b = b, a
+        ops = operands(a, b)
+        if ops is None:
+            return NotImplemented
+        x, y, dt = ops
+        if dt.is_floating_point:
+            raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and 'Tensor'")
+        return make(npop(x, y), dt)
+
+    return op
+
+
+bitwise_and = _logical(np.bitwise_and, "&")
+bitwise_or = _logical(np.bitwise_or, "|")
+bitwise_xor = _logical(np.bitwise_xor, "^")
+
+
+def bitwise_not(a):
+    if a.dtype.is_floating_point:
+        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+    return make(~a._data, a.dtype)
+
+
+def logical_not(a):
+    return make(np.logical_not(a._data) if xp_of(a._data) is np else xp_of(a._data).logical_not(a._data), _dtype.bool_)
+
+
+def logical_and(a, b):
+    return make(xp_of(a._data).logical_and(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
+
+
+def logical_or(a, b):
+    return make(xp_of(a._data).logical_or(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
+
+
+def logical_xor(a, b):
+    return make(xp_of(a._data).logical_xor(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool((a._data == b._data).all())

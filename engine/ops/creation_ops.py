@@ -1,0 +1,202 @@
+"""Factories: zeros/ones/full/empty (+ _like), arange, linspace (torch's fused algorithm), eye, nonzero."""
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._device import array_module, normalize
+from .._size import Size
+from ._core import make, xp_of
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            from .._tensor import Tensor
+
+            if isinstance(s, Tensor) and s.numel() == 1:
+                s = int(s.item())
+            else:
+                raise TypeError(
+                    f"zeros(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                    f"{type(s).__name__} at pos {len(out)}"
+                )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, size))}]")
+        out.append(int(s))
+    return tuple(out)
+
+
+def finish(data, dt, requires_grad):
+    t = make(data, dt)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _fill(size, value, dtype, device, requires_grad, default):
+    dt = dtype or default
+    dev = normalize(device)
+    xp = array_module(dev)
+    if dev.type == "cuda":
+        with xp.cuda.Device(dev.index):
+            return finish(xp.full(_size(size), value, dtype=dt.np), dt, requires_grad)
+    return finish(xp.full(_size(size), value, dtype=dt.np), dt, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, pin_memory=False):
+    return _fill(size, 0, dtype, device, requires_grad, _dtype.get_default_dtype())
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, pin_memory=False):
+    return _fill(size, 1, dtype, device, requires_grad, _dtype.get_default_dtype())
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, pin_memory=False,
+          memory_format=None):
+    return _fill(size, 0, dtype, device, requires_grad, _dtype.get_default_dtype())
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    if hasattr(fill_value, "item"):
+        fill_value = fill_value.item()
+    default = _dtype.scalar_dtype(fill_value)
+    return _fill((size,) if not isinstance(size, (tuple, list, Size)) else (tuple(size),), fill_value, dtype,
+                 device, requires_grad, default)
+
+
+def _like(t, value, dtype, device, requires_grad):
+    dt = dtype or t.dtype
+    dev = normalize(device) if device is not None else t.device
+    xp = array_module(dev)
+    return finish(xp.full(t._data.shape, value, dtype=dt.np), dt, requires_grad)
+
+
+def zeros_like(t, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    return _like(t, 0, dtype, device, requires_grad)
+
+
+def ones_like(t, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    return _like(t, 1, dtype, device, requires_grad)
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    return _like(t, 0, dtype, device, requires_grad)
+
+
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    return _like(t, fill_value, dtype, device, requires_grad)
+
+
+def ones_like_array(t):
+    """The implicit seed gradient of backward (ones of the output's shape, dtype and device)."""
+    xp = xp_of(t._data)
+    return make(xp.ones(t._data.shape, dtype=t._data.dtype), t.dtype)
+
+
+def _number(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    start, end, step = _number(start), _number(end), _number(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    is_float = any(isinstance(v, float) for v in (start, end, step))
+    dt = dtype or (_dtype.get_default_dtype() if is_float else _dtype.int64)
+    n = int(math.ceil((end - start) / step))
+    xp = array_module(normalize(device))
+    if dt.is_floating_point:
+        # torch computes start + i*step in double (accscalar) then casts
+        data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    else:
+        data = (start + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np) if not is_float else \
+            np.floor(start + np.arange(n) * step).astype(dt.np)
+    return finish(xp.asarray(data), dt, requires_grad)
+
+
+def _fma(a, b, c, np_dtype):
+    """a*b + c rounded once, in np_dtype (float32: exact through float64; float64: via exact two-product)."""
+    if np_dtype == np.float32:
+        return (np.float64(a) * np.asarray(b, dtype=np.float64) + np.float64(c)).astype(np.float32)
+    prod = np.asarray(b, dtype=np.float64) * a
+    # error-free transform of the product (Dekker), then one rounding of prod + c + err
+    split = 134217729.0
+    def _split(x):
+        t = split * x
+        hi = t - (t - x)
+        return hi, x - hi
+    ah, al = _split(np.float64(a))
+    bh, bl = _split(np.asarray(b, dtype=np.float64))
+    err = ((ah * bh - prod) + ah * bl + al * bh) + al * bl
+    s = prod + c
+    bb = s - prod
+    tail = (prod - (s - bb)) + (c - bb)
+    return s + (tail + err)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """torch's CPU linspace: step in the dtype, fused multiply-adds from both ends (bit-exact)."""
+    start, end = _number(start), _number(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = dtype or _dtype.get_default_dtype()
+    npdt = dt.np if dt.is_floating_point else np.float64
+    xp = array_module(normalize(device))
+    if steps == 0:
+        data = np.zeros(0, dtype=npdt)
+    elif steps == 1:
+        data = np.asarray([start], dtype=npdt)
+    else:
+        s, e = npdt.type(start), npdt.type(end)
+        step = npdt.type((e - s) / npdt.type(steps - 1))
+        half = steps // 2
+        idx = np.arange(steps)
+        lo = _fma(step, idx[:half], s, npdt)
+        hi = _fma(-step, (steps - 1 - idx[half:]), e, npdt)
+        data = np.concatenate([np.asarray(lo, dtype=npdt), np.asarray(hi, dtype=npdt)])
+    if not dt.is_floating_point:
+        data = data.astype(dt.np)
+    return finish(xp.asarray(data), dt, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    lin = linspace(start, end, steps, dtype=_dtype.float64)
+    dt = dtype or _dtype.get_default_dtype()
+    return finish(np.power(base, lin._data).astype(dt.np), dt, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    dt = dtype or _dtype.get_default_dtype()
+    xp = array_module(normalize(device))
+    return finish(xp.eye(n, m if m is not None else n, dtype=dt.np), dt, requires_grad)
+
+
+def nonzero(t, *, as_tuple=False):
+    xp = xp_of(t._data)
+    idx = xp.nonzero(t._data)
+    if as_tuple:
+        return tuple(make(i.astype(np.int64), _dtype.int64) for i in idx)
+    return make(xp.stack(idx, axis=1).astype(np.int64) if idx else xp.zeros((0, 0), dtype=np.int64), _dtype.int64)
+
+
+def tril(t, diagonal=0):
+    from .arith import mul
+
+    mask = make(np.tril(np.ones(t.shape[-2:], dtype=bool), diagonal), _dtype.bool_)
+    return mul(t, mask)
+
+
+def triu(t, diagonal=0):
+    from .arith import mul
+
+    mask = make(np.triu(np.ones(t.shape[-2:], dtype=bool), diagonal), _dtype.bool_)
+    return mul(t, mask)
+

@@ -1,0 +1,363 @@
+"""Indexing: select/slice/advanced indexing (views where torch gives views), index assignment (CopySlices),
+gather/scatter/index_select."""
+import numpy as np
+
+from .. import _dtype
+from .._grad_mode import GRAD
+from ..autograd.node import Node
+from ._core import aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
+from .shape import as_view, unsqueeze
+
+
+class _EmbedNode(Node):
+    """Gradient of an indexing op: zeros of the input's shape with the gradient placed at `key`."""
+
+    __slots__ = ("key", "self_sym_sizes", "advanced")
+
+    def backward(self, g):
+        return (embed(g, self.self_sym_sizes, self.key, self.advanced, type(self).__name__ + "Backward0"),)
+
+
+class SelectBackward0(_EmbedNode):
+    __slots__ = ()
+
+
+class SliceBackward0(_EmbedNode):
+    __slots__ = ()
+
+
+class IndexBackward0(_EmbedNode):
+    __slots__ = ()
+
+
+class NarrowBackward0(_EmbedNode):
+    __slots__ = ()
+
+
+class _EmbedBackward(Node):
+    """Backward of `embed`: read the gradient back out at `key`."""
+
+    __slots__ = ("key",)
+
+    def backward(self, g):
+        return (_index(g, self.key, IndexBackward0, advanced=True),)
+
+
+_EMBED_NODES = {}
+
+
+def embed(g, shape, key, advanced, name):
+    """zeros(shape) with g written (or, for advanced keys, added) at key — differentiable."""
+    xp = xp_of(g._data)
+    data = xp.zeros(shape, dtype=g._data.dtype)
+    if advanced:
+        xp.add.at(data, key, g._data) if xp is np else data.__setitem__(key, g._data)
+    else:
+        data[key] = g._data
+    out = make(data, g.dtype)
+    if wants_grad(g):
+        cls = _EMBED_NODES.get(name)
+        if cls is None:
+            cls = _EMBED_NODES[name] = type(name, (_EmbedBackward,), {"__slots__": ()})
+        node = cls()
+        node.key = key
+        attach(out, node, (g,))
+    return out
+
+
+def _index(a, key, node_cls, advanced):
+    data = a._data[key]
+    out = make(data, a.dtype)
+    if not advanced:
+        out = as_view(out, a, lambda arr, k=key: arr[k])
+    if wants_grad(a):
+        node = node_cls()
+        node.key, node.self_sym_sizes, node.advanced = key, a._data.shape, advanced
+        attach(out, node, (a,))
+    return out
+
+
+def _normalize_index(x):
+    if is_tensor(x):
+        if x.dtype is _dtype.bool_ or x.dtype is _dtype.uint8:
+            return x._data.astype(bool)
+        if x.dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return np.asarray([_normalize_index(v) if is_tensor(v) else v for v in x])
+    return x
+
+
+def _is_advanced(k):
+    return isinstance(k, (np.ndarray, list)) or (not isinstance(k, (int, slice, type(None), type(Ellipsis))) and not isinstance(k, np.integer) and hasattr(k, "shape"))
+
+
+@aten("aten::index")
+def getitem(a, key):
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = tuple(_normalize_index(k) for k in key)
+    if any(_is_advanced(k) for k in key):
+        return _index(a, key, IndexBackward0, advanced=True)
+    # basic indexing: apply step by step like torch (select / slice / unsqueeze), skipping full slices
+    out = a
+    dim = 0
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if n_real > a.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
+    for k in key:
+        if k is Ellipsis:
+            dim += out.ndim - dim - sum(1 for kk in key[key.index(k) + 1:] if kk is not None)
+            continue
+        if k is None:
+            out = unsqueeze(out, dim)
+            dim += 1
+            continue
+        if isinstance(k, slice):
+            size = out._data.shape[dim]
+            start, stop, step = k.indices(size)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            if not (start == 0 and stop >= size and step == 1):
+                out = _index(out, (slice(None),) * dim + (k, Ellipsis), SliceBackward0, advanced=False)
+            dim += 1
+            continue
+        k = int(k)
+        size = out._data.shape[dim]
+        if not -size <= k < size:
+            raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+        out = _index(out, (slice(None),) * dim + (k, Ellipsis), SelectBackward0, advanced=False)
+    if out is a:
+        out = _index(a, (Ellipsis,), SliceBackward0, advanced=False) if not wants_grad(a) else a.view(a.shape)
+    return out
+
+
+def select(a, dim, index):
+    d = a._wrap_dim(dim)
+    size = a._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size [{', '.join(map(str, a.shape))}] at dimension {d}"
+        )
+    return _index(a, (slice(None),) * d + (index, Ellipsis), SelectBackward0, advanced=False)
+
+
+def narrow(a, dim, start, length):
+    d = a._wrap_dim(dim)
+    return _index(a, (slice(None),) * d + (slice(start, start + length), Ellipsis), SliceBackward0, advanced=False)
+
+
+# ---- index assignment ------------------------------------------------------------------------------------
+class CopySlices(Node):
+    """`x[key] = value` recorded on x: gradient passes through x outside key, and to value inside it."""
+
+    __slots__ = ("key", "value_shape", "value_dtype", "advanced")
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def backward(self, g):
+        xp = xp_of(g._data)
+        keep = xp.ones(g._data.shape, dtype=bool)
+        keep[self.key] = False
+        gx = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
+        gv = None
+        if self.value_shape is not None and self.next_functions[1][0] is not None:
+            gv = sum_to(_index(g, self.key, IndexBackward0, advanced=True), self.value_shape)
+        return gx, gv
+
+
+def check_inplace(t):
+    """torch's refusal to modify, in place, a leaf that requires grad (or a view of one)."""
+    if GRAD.enabled:
+        if t._requires_grad and t.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and base._requires_grad and base.grad_fn is None and t._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation."
+            )
+
+
+def setitem(a, key, value):
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = tuple(_normalize_index(k) for k in key)
+    check_inplace(a)
+    if a._base is not None and a._base._requires_grad and GRAD.enabled and a._base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if is_tensor(value):
+        vdata = value._data
+        if a.dtype is not value.dtype:
+            vdata = vdata.astype(a.dtype.np)
+    else:
+        vdata = value
+    graph = wants_grad(a, value)
+    old_edge = edge(a) if graph else None
+    a._data[key] = vdata
+    a._bump_version()
+    if graph:
+        node = CopySlices()
+        node.key = key
+        node.advanced = True
+        if is_tensor(value):
+            node.value_shape, node.value_dtype = value._data.shape, value.dtype
+        else:
+            node.value_shape = None
+        node.next_functions = (old_edge, edge(value))
+        a.grad_fn = node
+        a._requires_grad = True
+        a._output_nr = 0
+        _propagate_to_base(a)
+
+
+def _propagate_to_base(view):
+    """After an in-place change with a graph on a view, the base's history goes through CopySlices too."""
+    base = view._base
+    if base is None or view._view_fn is None:
+        return
+    node = ViewCopySlices()
+    node.view_fn = view._view_fn
+    node.view_shape = view._data.shape
+    node.next_functions = (edge(base) if base._requires_grad else (None, 0), (view.grad_fn, 0))
+    base.grad_fn = node
+    base._requires_grad = True
+    base._output_nr = 0
+
+
+class ViewCopySlices(Node):
+    """A base whose view was written in place: gradient outside the view goes to the old base,
+    inside it to the view's new history."""
+
+    __slots__ = ("view_fn", "view_shape")
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def backward(self, g):
+        gb = g._data.copy()
+        self.view_fn(gb)[...] = 0
+        gv = self.view_fn(g._data).copy()
+        return make(gb, g.dtype), make(gv.reshape(self.view_shape), g.dtype)
+
+
+ViewCopySlices.__name__ = "CopySlices"
+ViewCopySlices.__qualname__ = "CopySlices"
+
+
+# ---- gather / scatter / index_select ----------------------------------------------------------------------
+class GatherBackward0(Node):
+    __slots__ = ("dim", "self_sym_sizes")
+    saved_names = ("index",)
+
+    def backward(self, g):
+        from .creation_ops import zeros
+
+        (idx,) = self.saved()
+        z = zeros(self.self_sym_sizes, dtype=g.dtype, device=g.device)
+        return (z.scatter_add(self.dim, idx, g),)
+
+
+@aten("aten::gather")
+def gather(a, dim, index):
+    d = a._wrap_dim(dim)
+    out = make(xp_of(a._data).take_along_axis(a._data, index._data, axis=d), a.dtype)
+    if wants_grad(a):
+        node = GatherBackward0()
+        node.dim, node.self_sym_sizes = d, a._data.shape
+        node.save(index)
+        attach(out, node, (a,))
+    return out
+
+
+def _scatter_indices(idx, dim):
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[dim] = idx
+    return tuple(grids)
+
+
+class ScatterBackward0(Node):
+    __slots__ = ("dim",)
+    saved_names = ("index",)
+
+    def backward(self, g):
+        (idx,) = self.saved()
+        xp = xp_of(g._data)
+        keep = xp.ones(g._data.shape, dtype=bool)
+        keep[_scatter_indices(idx._data, self.dim)] = False
+        ga = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
+        gs = g.gather(self.dim, idx) if self.next_functions[1][0] is not None else None
+        return ga, gs
+
+
+class ScatterAddBackward0(Node):
+    __slots__ = ("dim",)
+    saved_names = ("index",)
+
+    def backward(self, g):
+        (idx,) = self.saved()
+        gs = g.gather(self.dim, idx) if self.next_functions[1][0] is not None else None
+        return g, gs
+
+
+@aten("aten::scatter")
+def scatter(a, dim, index, src=None, *, value=None, reduce=None):
+    d = a._wrap_dim(dim)
+    data = a._data.copy()
+    if src is None:
+        src = value
+    keys = _scatter_indices(index._data, d)
+    if is_tensor(src):
+        data[keys] = src._data[tuple(slice(0, s) for s in index.shape)]
+    else:
+        data[keys] = src
+    out = make(data, a.dtype)
+    if wants_grad(a, src):
+        node = ScatterBackward0()
+        node.dim = d
+        node.save(index)
+        attach(out, node, (a, src))
+    return out
+
+
+@aten("aten::scatter_add")
+def scatter_add(a, dim, index, src):
+    d = a._wrap_dim(dim)
+    data = a._data.copy()
+    xp = xp_of(data)
+    keys = _scatter_indices(index._data, d)
+    sub = src._data[tuple(slice(0, s) for s in index.shape)]
+    if xp is np:
+        np.add.at(data, keys, sub)
+    else:
+        xp.add.at(data, keys, sub)
+    out = make(data, a.dtype)
+    if wants_grad(a, src):
+        node = ScatterAddBackward0()
+        node.dim = d
+        node.save(index)
+        attach(out, node, (a, src))
+    return out
+
+
+class IndexSelectBackward0(Node):
+    __slots__ = ("dim", "self_sym_sizes")
+    saved_names = ("index",)
+
+    def backward(self, g):
+        (idx,) = self.saved()
+        key = (slice(None),) * self.dim + (idx._data,)
+        return (embed(g, self.self_sym_sizes, key, True, "IndexSelectBackwardBackward0"),)
+
+
+@aten("aten::index_select")
+def index_select(a, dim, index):
+    d = a._wrap_dim(dim)
+    out = make(xp_of(a._data).take(a._data, index._data, axis=d), a.dtype)
+    if wants_grad(a):
+        node = IndexSelectBackward0()
+        node.dim, node.self_sym_sizes = d, a._data.shape
+        node.save(index)
+        attach(out, node, (a,))
+    return out

@@ -1,0 +1,114 @@
+"""In-place ops (add_, mul_, clamp_, sin_, ...): the out-of-place op's result written back into the tensor.
+
+With a graph involved the op runs on a snapshot of the old value (so its node saves the value it saw),
+the tensor takes over the new grad_fn, and its version counter moves on, which is how backward
+notices saved tensors modified since.
+"""
+from .. import _dtype
+from .._grad_mode import GRAD
+from ._core import edge, is_tensor, make, wants_grad
+from .indexing import _propagate_to_base, check_inplace
+
+_CATEGORY_NAME = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}
+
+
+def _cast_check(result_dtype, target):
+    if result_dtype._category > target._category:
+        raise RuntimeError(
+            f"result type {_type_name(result_dtype)} can't be cast to the desired output type {_type_name(target)}"
+        )
+
+
+def _type_name(dt):
+    names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
+             "float16": "Half", "uint8": "Byte", "int8": "Char", "int16": "Short", "complex64": "ComplexFloat",
+             "complex128": "ComplexDouble", "bfloat16": "BFloat16"}
+    return names[dt.name]
+
+
+def _snapshot(t):
+    """The tensor's current value and graph position, detached from future writes."""
+    s = make(t._data.copy(), t.dtype)
+    s._requires_grad = t._requires_grad
+    s.grad_fn = t.grad_fn
+    s._output_nr = t._output_nr
+    if t._requires_grad and t.grad_fn is None:
+        s._accum_ref = None
+        s.grad_fn = None
+        # a leaf can only get here under no_grad; keep its edge anyway
+    return s
+
+
+def apply_inplace(t, op, *args, **kwargs):
+    check_inplace(t)
+    graph = wants_grad(t, *[a for a in args if is_tensor(a)])
+    if graph:
+        src = _snapshot(t) if t.grad_fn is not None else t
+        out = op(src, *args, **kwargs)
+    else:
+        out = op(t, *args, **kwargs)
+    if out is NotImplemented:
+        return NotImplemented
+    _cast_check(out.dtype, t.dtype)
+    data = out._data
+    if t._data.shape != data.shape:
+        if t._data.ndim < data.ndim or any(s != d and d != 1 for s, d in zip(t._data.shape[::-1], data.shape[::-1])):
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, t.shape))}] doesn't match the broadcast shape "
+                f"[{', '.join(map(str, out.shape))}]"
+            )
+    t._data[...] = data if out.dtype is t.dtype else data.astype(t.dtype.np)
+    t._bump_version()
+    if graph and out._requires_grad:
+        t.grad_fn = out.grad_fn
+        t._requires_grad = True
+        t._output_nr = 0
+        _propagate_to_base(t)
+    return t
+
+
+def fill_(t, value):
+    check_inplace(t)
+    graph = GRAD.enabled and t._requires_grad
+    old_edge = edge(t) if graph else None
+    t._data[...] = value._data if is_tensor(value) else value
+    t._bump_version()
+    if graph:
+        from .unary import FillBackward
+
+        node = FillBackward()
+        node.next_functions = (old_edge,)
+        t.grad_fn = node
+        t._output_nr = 0
+    return t
+
+
+def zero_(t):
+    return fill_(t, 0)
+
+
+def copy_(t, src, non_blocking=False):
+    check_inplace(t)
+    graph = wants_grad(t, src)
+    from .._device import to_device
+
+    data = to_device(src._data, t.device) if is_tensor(src) else src
+    if is_tensor(src) and src.dtype is not t.dtype:
+        data = data.astype(t.dtype.np)
+    t._data[...] = data
+    t._bump_version()
+    if graph:
+        from .arith import add
+
+        zeros_from_t = t.detach() * 0
+        out = add(zeros_from_t, src.to(t.dtype) if src.dtype is not t.dtype else src)
+        if t._data.shape != src._data.shape:
+            out = out.expand(t.shape)
+        t.grad_fn = out.grad_fn
+        t._requires_grad = True
+        t._output_nr = 0
+    return t
+
+
+def requires_float(dt):
+    return dt if dt.is_floating_point else _dtype.get_default_dtype()

@@ -1,0 +1,275 @@
+"""Matrix products: matmul (every 1-D/2-D/batched case), mm, mv, dot, bmm, outer, addmm."""
+from .. import _dtype
+from ..autograd.node import Node
+from ._core import aten, attach, make, wants_grad, xp_of
+
+
+def _fmt(shape):
+    return "x".join(str(s) for s in shape)
+
+
+def _check_same_dtype(a, b, name="expected"):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name if a.dtype is not _dtype.float32 else 'float'} != "
+            f"{b.dtype.name if b.dtype is not _dtype.float32 else 'float'}"
+        )
+
+
+class MmBackward0(Node):
+    saved_names = ("self", "mat2")
+
+    def backward(self, g):
+        a, b = self.saved()
+        ga = g.mm(b.t()) if self.next_functions[0][0] is not None else None
+        gb = a.t().mm(g) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+@aten("aten::mm")
+def mm(a, b):
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_fmt(a.shape)} and {_fmt(b.shape)})"
+        )
+    _check_same_dtype(a, b)
+    out = make(a._data @ b._data, a.dtype)
+    if wants_grad(a, b):
+        node = MmBackward0()
+        node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        attach(out, node, (a, b))
+    return out
+
+
+class MvBackward0(Node):
+    saved_names = ("self", "vec")
+
+    def backward(self, g):
+        a, v = self.saved()
+        ga = g.unsqueeze(1).mm(v.unsqueeze(0)) if self.next_functions[0][0] is not None else None
+        gv = a.t().mv(g) if self.next_functions[1][0] is not None else None
+        return ga, gv
+
+
+@aten("aten::mv")
+def mv(a, v):
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a._data.shape[1] != v._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_fmt(a.shape)}), vec ({v.shape[0]})")
+    _check_same_dtype(a, v)
+    out = make(a._data @ v._data, a.dtype)
+    if wants_grad(a, v):
+        node = MvBackward0()
+        node.save(a if v._requires_grad else None, v if a._requires_grad else None)
+        attach(out, node, (a, v))
+    return out
+
+
+class DotBackward0(Node):
+    saved_names = ("self", "tensor")
+
+    def backward(self, g):
+        a, b = self.saved()
+        return (g * b if self.next_functions[0][0] is not None else None,
+                g * a if self.next_functions[1][0] is not None else None)
+
+
+@aten("aten::dot")
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a._data.shape[0] != b._data.shape[0]:
+        n, m = a._data.shape[0], b._data.shape[0]
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of elements, "
+            f"but got {n} and {m} elements respectively"
+        )
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {a.dtype.name.capitalize()} and {b.dtype.name.capitalize()}"
+        )
+    out = make(xp_of(a._data).dot(a._data, b._data), a.dtype)
+    if wants_grad(a, b):
+        node = DotBackward0()
+        node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        attach(out, node, (a, b))
+    return out
+
+
+class BmmBackward0(Node):
+    saved_names = ("self", "mat2")
+
+    def backward(self, g):
+        a, b = self.saved()
+        ga = g.bmm(b.transpose(1, 2)) if self.next_functions[0][0] is not None else None
+        gb = a.transpose(1, 2).bmm(g) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+@aten("aten::bmm")
+def bmm(a, b):
+    if a.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: "
+            f"[{b.shape[0]}, {b.shape[1]}]."
+        )
+    out = make(a._data @ b._data, a.dtype)
+    if wants_grad(a, b):
+        node = BmmBackward0()
+        node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        attach(out, node, (a, b))
+    return out
+
+
+class ExpandedMatmulBackward(Node):
+    """Broadcast batched matmul (torch folds these into bmm/expand; we keep one node)."""
+
+    __slots__ = ("a_shape", "b_shape")
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        from ._core import sum_to
+
+        a, b = self.saved()
+        ga = sum_to(g @ b.transpose(-1, -2), self.a_shape) if self.next_functions[0][0] is not None else None
+        gb = sum_to(a.transpose(-1, -2) @ g, self.b_shape) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+ExpandedMatmulBackward.__name__ = "BmmBackward0"
+
+
+@aten("aten::matmul")
+def matmul(a, b):
+    da, db = a.ndim, b.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
+        )
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied (1x{a.shape[0]} and {_fmt(b.shape)})"
+            )
+        from .shape import squeeze, SqueezeBackward4
+
+        return squeeze(mm(a.unsqueeze(0), b), 0, _node=SqueezeBackward4)
+    if da == 2 and db == 2:
+        return mm(a, b)
+    if da >= 3 and db <= 2:
+        # fold the batch into rows: (B..., n, k) @ (k, m) -> view of mm
+        from .shape import UnsafeViewBackward0
+
+        if db == 1:
+            flat = a.reshape(-1, a.shape[-1])
+            res = mv(flat, b)
+            return _unsafe_view(res, a.shape[:-1], UnsafeViewBackward0)
+        flat = a.reshape(-1, a.shape[-1])
+        res = mm(flat, b)
+        return _unsafe_view(res, a.shape[:-1] + (b.shape[-1],), UnsafeViewBackward0)
+    # general batched broadcast
+    if a.shape[-1] != (b.shape[-2] if db > 1 else b.shape[0]):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0] if da > 2 else 1}, "
+            f"{a.shape[-1]}] but got: [{b.shape[0]}, {b.shape[-2] if db > 1 else b.shape[0]}]."
+        )
+    if da == 3 and db == 3 and a.shape[0] == b.shape[0]:
+        return bmm(a, b)
+    out = make(a._data @ b._data, _dtype.promote_types(a.dtype, b.dtype))
+    if wants_grad(a, b):
+        node = ExpandedMatmulBackward()
+        node.a_shape, node.b_shape = a._data.shape, b._data.shape
+        node.save(a, b)
+        attach(out, node, (a, b))
+    return out
+
+
+def _unsafe_view(t, shape, node_cls):
+    out = make(t._data.reshape(shape), t.dtype)
+    if wants_grad(t):
+        node = node_cls()
+        node.self_sym_sizes = t._data.shape
+        attach(out, node, (t,))
+    return out
+
+
+def rmatmul(b, a):
+    return matmul(a, b)
+
+
+@aten("aten::outer")
+def outer(a, b):
+    """torch implements outer as a broadcast multiply (grad_fn MulBackward0)."""
+    from .arith import mul
+
+    return mul(a.reshape(-1, 1), b)
+
+
+class AddmmBackward0(Node):
+    __slots__ = ("beta", "alpha", "self_shape")
+    saved_names = ("mat1", "mat2")
+
+    def backward(self, g):
+        from ._core import sum_to
+
+        m1, m2 = self.saved()
+        gs = None
+        if self.next_functions[0][0] is not None:
+            gs = sum_to(g if self.beta == 1 else g * self.beta, self.self_shape)
+        g1 = g.mm(m2.t()) if self.next_functions[1][0] is not None else None
+        g2 = m1.t().mm(g) if self.next_functions[2][0] is not None else None
+        if self.alpha != 1:
+            g1 = g1 * self.alpha if g1 is not None else None
+            g2 = g2 * self.alpha if g2 is not None else None
+        return gs, g1, g2
+
+
+@aten("aten::addmm")
+def addmm(inp, mat1, mat2, *, beta=1, alpha=1):
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_fmt(mat1.shape)} and {_fmt(mat2.shape)})"
+        )
+    prod = mat1._data @ mat2._data
+    if alpha != 1:
+        prod = prod * alpha
+    data = prod + (inp._data if beta == 1 else inp._data * beta)
+    out = make(data.astype(mat1.dtype.np, copy=False), mat1.dtype)
+    if wants_grad(inp, mat1, mat2):
+        node = AddmmBackward0()
+        node.beta, node.alpha, node.self_shape = beta, alpha, inp._data.shape
+        node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
+        attach(out, node, (inp, mat1, mat2))
+    return out
+
+
+class TraceBackward0(Node):
+    __slots__ = ("self_sym_sizes",)
+
+    def backward(self, g):
+        from .creation_ops import eye
+
+        n, m = self.self_sym_sizes
+        return (eye(n, m, dtype=g.dtype, device=g.device) * g,)
+
+
+def trace(a):
+    out = make(xp_of(a._data).trace(a._data), a.dtype)
+    if wants_grad(a):
+        node = TraceBackward0()
+        node.self_sym_sizes = a._data.shape
+        attach(out, node, (a,))
+    return out

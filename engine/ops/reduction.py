@@ -1,0 +1,503 @@
+"""Reductions: sum, mean, prod, max/min, std/var, norm, logsumexp, all/any, cumsum."""
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype, return_types
+from ..autograd.node import Node
+from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+
+
+def _dims(t, dim):
+    """Normalise `dim` (None, int or sequence) into a sorted tuple of non-negative dims, or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(t._wrap_dim(d) for d in dim))
+    return (t._wrap_dim(dim),)
+
+
+def _sum_dtype(dt):
+    return _dtype.int64 if (not dt.is_floating_point and not dt.is_complex) else dt
+
+
+def _expand_back(g, shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the reduced dims."""
+    if dims is not None and not keepdim:
+        for d in dims:
+            g = g.unsqueeze(d)
+    return g.expand(shape)
+
+
+class SumBackward0(Node):
+    __slots__ = ("self_sym_sizes",)
+
+    def backward(self, g):
+        return (g.expand(self.self_sym_sizes),)
+
+
+class SumBackward1(Node):
+    __slots__ = ("dim", "keepdim", "self_sym_sizes")
+
+    def backward(self, g):
+        return (_expand_back(g, self.self_sym_sizes, self.dim, self.keepdim),)
+
+
+@aten("aten::sum")
+def sum(a, dim=None, keepdim=False, *, dtype=None):
+    dims = _dims(a, dim)
+    dt = dtype if dtype is not None else _sum_dtype(a.dtype)
+    data = a._data
+    if dims is None and dim is not None and not isinstance(dim, int):
+        dims = None
+    res = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
+    out = make(res, dt)
+    if wants_grad(a):
+        if dim is None or dims is None:
+            node = SumBackward0()
+        else:
+            node = SumBackward1()
+            node.dim, node.keepdim = dims, keepdim
+        node.self_sym_sizes = data.shape
+        attach(out, node, (a,))
+    return out
+
+
+class MeanBackward0(Node):
+    __slots__ = ("self_sym_sizes", "self_sym_numel")
+
+    def backward(self, g):
+        return (g.expand(self.self_sym_sizes) / self.self_sym_numel,)
+
+
+class MeanBackward1(Node):
+    __slots__ = ("dim", "keepdim", "self_sym_sizes", "self_sym_numel")
+
+    def backward(self, g):
+        return (_expand_back(g, self.self_sym_sizes, self.dim, self.keepdim) / self.self_sym_numel,)
+
+
+@aten("aten::mean")
+def mean(a, dim=None, keepdim=False, *, dtype=None):
+    dt = dtype or a.dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+            f"Got: {dt.name.capitalize() if dt is not _dtype.int64 else 'Long'}"
+        )
+    dims = _dims(a, dim)
+    data = a._data
+    res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
+    out = make(res.astype(dt.np, copy=False), dt)
+    if wants_grad(a):
+        if dims is None:
+            node = MeanBackward0()
+            node.self_sym_numel = data.size
+        else:
+            node = MeanBackward1()
+            node.dim, node.keepdim = dims, keepdim
+            node.self_sym_numel = int(np.prod([data.shape[d] for d in dims]))
+        node.self_sym_sizes = data.shape
+        attach(out, node, (a,))
+    return out
+
+
+class ProdBackward0(Node):
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        if (a._data == 0).any():
+            return (g * _prod_others(a, None),)
+        return (g * r / a,)
+
+
+class ProdBackward1(Node):
+    __slots__ = ("dim", "keepdim")
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        d = self.dim
+        if not self.keepdim:
+            g, r = g.unsqueeze(d), r.unsqueeze(d)
+        if (a._data == 0).any():
+            return (g * _prod_others(a, d),)
+        return (g * r / a,)
+
+
+def _prod_others(a, dim):
+    """Product of all other elements (safe when some are zero): exclusive cumprods from both sides."""
+    flat = a.reshape(-1) if dim is None else a.movedim(dim, -1)
+    n = flat.shape[-1]
+    xp = xp_of(a._data)
+    data = flat._data
+    left = xp.concatenate([xp.ones_like(data[..., :1]), xp.cumprod(data[..., :-1], axis=-1)], axis=-1)
+    right = xp.flip(xp.cumprod(xp.flip(data, -1)[..., :-1], axis=-1), -1)
+    right = xp.concatenate([right, xp.ones_like(data[..., :1])], axis=-1)
+    res = make((left * right).astype(a.dtype.np), a.dtype)
+    del n
+    return res.reshape(a.shape) if dim is None else res.movedim(-1, dim)
+
+
+@aten("aten::prod")
+def prod(a, dim=None, keepdim=False, *, dtype=None):
+    dt = dtype or _sum_dtype(a.dtype)
+    if dim is None:
+        out = make(a._data.prod(dtype=dt.np), dt)
+        node = ProdBackward0() if wants_grad(a) else None
+    else:
+        d = a._wrap_dim(dim)
+        out = make(a._data.prod(axis=d, keepdims=keepdim, dtype=dt.np), dt)
+        node = ProdBackward1() if wants_grad(a) else None
+        if node is not None:
+            node.dim, node.keepdim = d, keepdim
+    if node is not None:
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+# ---- max / min ---------------------------------------------------------------------------------------
+class _FullExtremeNode(Node):
+    """max()/min() over all elements: the gradient is shared evenly among the tied extreme values."""
+
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        mask = (a == r)
+        return (mask * (g / mask.sum()),)
+
+
+class MaxBackward1(_FullExtremeNode):
+    __slots__ = ()
+
+
+class MinBackward1(_FullExtremeNode):
+    __slots__ = ()
+
+
+class _DimExtremeNode(Node):
+    """max(dim)/min(dim): the gradient flows to the selected index."""
+
+    __slots__ = ("dim", "keepdim", "self_sym_sizes")
+    saved_names = ("indices",)
+
+    def backward(self, g):
+        from .creation_ops import zeros
+
+        (idx,) = self.saved()
+        if not self.keepdim:
+            g = g.unsqueeze(self.dim)
+            idx = idx.unsqueeze(self.dim)
+        z = zeros(self.self_sym_sizes, dtype=g.dtype, device=g.device)
+        return (z.scatter(self.dim, idx, g),)
+
+
+class MaxBackward0(_DimExtremeNode):
+    __slots__ = ()
+
+
+class MinBackward0(_DimExtremeNode):
+    __slots__ = ()
+
+
+def _extreme(a, dim, keepdim, is_max, full_node, dim_node, result_type, other=None):
+    if other is not None or is_tensor(dim):
+        from .selection import maximum, minimum
+
+        return (maximum if is_max else minimum)(a, dim if other is None else other)
+    xp = xp_of(a._data)
+    if dim is None:
+        if a._data.size == 0:
+            name = "max" if is_max else "min"
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            )
+        out = make(a._data.max() if is_max else a._data.min(), a.dtype)
+        if wants_grad(a):
+            node = full_node()
+            node.save(a, out.detach())
+            attach(out, node, (a,))
+        return out
+    d = a._wrap_dim(dim)
+    idx = xp.argmax(a._data, axis=d) if is_max else xp.argmin(a._data, axis=d)
+    vals = xp.take_along_axis(a._data, xp.expand_dims(idx, d), axis=d)
+    if not keepdim:
+        vals = vals.squeeze(d)
+    else:
+        idx = xp.expand_dims(idx, d)
+    values = make(vals, a.dtype)
+    indices = make(idx.astype(np.int64), _dtype.int64)
+    if wants_grad(a):
+        node = dim_node()
+        node.dim, node.keepdim, node.self_sym_sizes = d, keepdim, a._data.shape
+        node.save(indices)
+        attach(values, node, (a,))
+    return result_type(values, indices)
+
+
+@aten("aten::max")
+def max(a, dim=None, keepdim=False, *, other=None):
+    return _extreme(a, dim, keepdim, True, MaxBackward1, MaxBackward0, return_types.max, other)
+
+
+@aten("aten::min")
+def min(a, dim=None, keepdim=False, *, other=None):
+    return _extreme(a, dim, keepdim, False, MinBackward1, MinBackward0, return_types.min, other)
+
+
+class AmaxBackward0(Node):
+    __slots__ = ("dim", "keepdim")
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        if not self.keepdim:
+            for d in self.dim:
+                g, r = g.unsqueeze(d), r.unsqueeze(d)
+        mask = a == r
+        return (mask * (g / mask.sum(self.dim, keepdim=True)),)
+
+
+class AminBackward0(AmaxBackward0):
+    __slots__ = ()
+
+
+def _amax(a, dim, keepdim, is_max):
+    dims = _dims(a, dim if dim != () else None) or tuple(range(a.ndim))
+    data = a._data.max(axis=dims, keepdims=keepdim) if is_max else a._data.min(axis=dims, keepdims=keepdim)
+    out = make(data, a.dtype)
+    if wants_grad(a):
+        node = AmaxBackward0() if is_max else AminBackward0()
+        node.dim, node.keepdim = dims, keepdim
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::amax")
+def amax(a, dim=(), keepdim=False):
+    return _amax(a, dim, keepdim, True)
+
+
+@aten("aten::amin")
+def amin(a, dim=(), keepdim=False):
+    return _amax(a, dim, keepdim, False)
+
+
+@aten("aten::argmax")
+def argmax(a, dim=None, keepdim=False):
+    xp = xp_of(a._data)
+    if dim is None:
+        res = xp.argmax(a._data)
+        if keepdim:
+            res = xp.asarray(res).reshape((1,) * a.ndim)
+    else:
+        res = xp.argmax(a._data, axis=a._wrap_dim(dim), keepdims=keepdim)
+    return make(xp.asarray(res).astype(np.int64), _dtype.int64)
+
+
+@aten("aten::argmin")
+def argmin(a, dim=None, keepdim=False):
+    xp = xp_of(a._data)
+    if dim is None:
+        res = xp.argmin(a._data)
+        if keepdim:
+            res = xp.asarray(res).reshape((1,) * a.ndim)
+    else:
+        res = xp.argmin(a._data, axis=a._wrap_dim(dim), keepdims=keepdim)
+    return make(xp.asarray(res).astype(np.int64), _dtype.int64)
+
+
+# ---- var / std ---------------------------------------------------------------------------------------
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased in (None, True) else 0
+
+
+class VarBackward0(Node):
+    __slots__ = ("dim", "keepdim", "correction")
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (a,) = self.saved()
+        dims = self.dim
+        n = a.numel() if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        m = a.mean(dims, keepdim=True) if dims is not None else a.mean()
+        if dims is not None and not self.keepdim:
+            for d in dims:
+                g = g.unsqueeze(d)
+        return (g * (2.0 / builtins.max(n - self.correction, 0)) * (a - m),)
+
+
+class StdBackward0(Node):
+    __slots__ = ("dim", "keepdim", "correction")
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        dims = self.dim
+        n = a.numel() if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        m = a.mean(dims, keepdim=True) if dims is not None else a.mean()
+        if dims is not None and not self.keepdim:
+            for d in dims:
+                g, r = g.unsqueeze(d), r.unsqueeze(d)
+        return (g * (a - m) / (r * builtins.max(n - self.correction, 0)),)
+
+
+def _var_std(a, dim, unbiased, keepdim, correction, is_std):
+    if isinstance(dim, bool):  # var(unbiased) positional form
+        unbiased, dim = dim, None
+    c = _correction(unbiased, correction)
+    dims = _dims(a, dim)
+    data = a._data
+    res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+    out = make(xp_of(data).asarray(res).astype(a.dtype.np), a.dtype)
+    if wants_grad(a):
+        node = StdBackward0() if is_std else VarBackward0()
+        node.dim, node.keepdim, node.correction = dims, keepdim, c
+        node.save(a, out.detach()) if is_std else node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::var")
+def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _var_std(a, dim, unbiased, keepdim, correction, False)
+
+
+@aten("aten::std")
+def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _var_std(a, dim, unbiased, keepdim, correction, True)
+
+
+# ---- norms and logsumexp -----------------------------------------------------------------------------
+class LinalgVectorNormBackward0(Node):
+    __slots__ = ("ord", "dim", "keepdim")
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        dims = self.dim
+        if dims is not None and not self.keepdim:
+            for d in dims:
+                g, r = g.unsqueeze(d), r.unsqueeze(d)
+        p = self.ord
+        if p == 2:
+            safe = r.masked_fill(r == 0, 1.0)
+            return (g * a / safe * (r != 0),)
+        if p == 1:
+            return (g * a.sign(),)
+        if p == math.inf or p == -math.inf:
+            mask = (a.abs() == r)
+            return (g * a.sign() * mask / mask.sum(dims, keepdim=True) if dims else g * a.sign() * mask / mask.sum(),)
+        return (g * a.sign() * a.abs().pow(p - 1) / r.pow(p - 1).masked_fill(r == 0, 1.0),)
+
+
+@aten("aten::linalg_vector_norm")
+def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm with p='{p}' is not supported for vectors")
+    dims = _dims(a, dim)
+    xp = xp_of(a._data)
+    data = a._data if dtype is None else a._data.astype(dtype.np)
+    absd = xp.abs(data)
+    if p == 2:
+        res = xp.sqrt((absd * absd).sum(axis=dims, keepdims=keepdim))
+    elif p == 1:
+        res = absd.sum(axis=dims, keepdims=keepdim)
+    elif p == math.inf:
+        res = absd.max(axis=dims, keepdims=keepdim)
+    elif p == -math.inf:
+        res = absd.min(axis=dims, keepdims=keepdim)
+    elif p == 0:
+        res = (absd != 0).sum(axis=dims, keepdims=keepdim).astype(data.dtype)
+    else:
+        res = (absd ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+    dt = dtype or a.dtype.to_real()
+    out = make(xp.asarray(res).astype(dt.np), dt)
+    if wants_grad(a):
+        node = LinalgVectorNormBackward0()
+        node.ord, node.dim, node.keepdim = p, dims, keepdim
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+class LogsumexpBackward0(Node):
+    __slots__ = ("dim", "keepdim")
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        if not self.keepdim:
+            for d in self.dim:
+                g, r = g.unsqueeze(d), r.unsqueeze(d)
+        return (g * (a - r).exp(),)
+
+
+@aten("aten::logsumexp")
+def logsumexp(a, dim, keepdim=False):
+    dims = _dims(a, dim) or tuple(range(a.ndim))
+    xp = xp_of(a._data)
+    data = a._data if a.dtype.is_floating_point else a._data.astype(_dtype.get_default_dtype().np)
+    m = data.max(axis=dims, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    res = xp.log(xp.exp(data - m).sum(axis=dims, keepdims=True)) + m
+    if not keepdim:
+        res = res.squeeze(dims)
+    out = make(res.astype(data.dtype), _dtype.from_numpy_dtype(data.dtype))
+    if wants_grad(a):
+        node = LogsumexpBackward0()
+        node.dim, node.keepdim = dims, keepdim
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+def all(a, dim=None, keepdim=False):
+    dims = _dims(a, dim)
+    return make(xp_of(a._data).asarray(a._data.astype(bool).all(axis=dims, keepdims=keepdim)), _dtype.bool_)
+
+
+def any(a, dim=None, keepdim=False):
+    dims = _dims(a, dim)
+    return make(xp_of(a._data).asarray(a._data.astype(bool).any(axis=dims, keepdims=keepdim)), _dtype.bool_)
+
+
+def count_nonzero(a, dim=None):
+    dims = _dims(a, dim)
+    return make(xp_of(a._data).asarray((a._data != 0).sum(axis=dims)).astype(np.int64), _dtype.int64)
+
+
+class CumsumBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, g):
+        return (g.flip(self.dim).cumsum(self.dim).flip(self.dim),)
+
+
+@aten("aten::cumsum")
+def cumsum(a, dim, *, dtype=None):
+    d = a._wrap_dim(dim)
+    dt = dtype or _sum_dtype(a.dtype)
+    out = make(xp_of(a._data).cumsum(a._data, axis=d, dtype=dt.np), dt)
+    if wants_grad(a):
+        node = CumsumBackward0()
+        node.dim = d
+        attach(out, node, (a,))
+    return out
+
+
+def cumprod(a, dim, *, dtype=None):
+    d = a._wrap_dim(dim)
+    dt = dtype or _sum_dtype(a.dtype)
+    return make(xp_of(a._data).cumprod(a._data, axis=d, dtype=dt.np), dt)

@@ -1,0 +1,123 @@
+"""Elementwise selection: where, maximum/minimum, masked_fill."""
+from .. import _dtype
+from ..autograd.node import Node
+from ._core import aten, attach, grad_to, is_tensor, make, to_tensor_operand, wants_grad, xp_of
+
+
+class WhereBackward0(Node):
+    __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+    saved_names = ("condition",)
+
+    def backward(self, g):
+        (cond,) = self.saved()
+        zero = g * 0
+        ga = grad_to(where(cond, g, zero), self.a_shape, self.a_dtype) if self.next_functions[1][0] is not None else None
+        gb = grad_to(where(cond, zero, g), self.b_shape, self.b_dtype) if self.next_functions[2][0] is not None else None
+        return None, ga, gb
+
+
+@aten("aten::where")
+def where(condition, a=None, b=None):
+    if a is None and b is None:
+        from .creation_ops import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if not is_tensor(a) and not is_tensor(b):
+        dt = _dtype.result_type(a, b)
+        xp = xp_of(condition._data)
+        a = make(xp.asarray(a, dtype=dt.np), dt)
+    if not is_tensor(a):
+        a = to_tensor_operand(a, b)
+    if not is_tensor(b):
+        b = to_tensor_operand(b, a)
+    dt = _dtype.result_type(a, b)
+    xp = xp_of(a._data)
+    cond = condition._data if is_tensor(condition) else condition
+    if is_tensor(condition) and condition.dtype is not _dtype.bool_:
+        if condition.dtype is _dtype.uint8:
+            cond = cond.astype(bool)
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+    out = make(xp.where(cond, a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)), dt)
+    if wants_grad(a, b):
+        node = WhereBackward0()
+        node.a_shape, node.a_dtype, node.b_shape, node.b_dtype = a._data.shape, a.dtype, b._data.shape, b.dtype
+        node.save(condition if is_tensor(condition) else make(xp.asarray(cond), _dtype.bool_))
+        node.next_functions = ((None, 0),)
+        attach(out, node, (condition, a, b))
+    return out
+
+
+class _PairwiseExtremeNode(Node):
+    __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+    saved_names = ("self", "other")
+    pick_a = None
+
+    def backward(self, g):
+        a, b = self.saved()
+        xp = xp_of(g._data)
+        ad, bd = a._data, b._data
+        win = type(self).pick_a(ad, bd)
+        tie = ad == bd
+        wa = make(xp.where(tie, 0.5, win.astype(g._data.dtype)).astype(g._data.dtype), g.dtype)
+        ga = grad_to(g * wa, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(g * (1 - wa), self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+class MaximumBackward0(_PairwiseExtremeNode):
+    __slots__ = ()
+    pick_a = staticmethod(lambda a, b: a > b)
+
+
+class MinimumBackward0(_PairwiseExtremeNode):
+    __slots__ = ()
+    pick_a = staticmethod(lambda a, b: a < b)
+
+
+def _pairwise(a, b, is_max):
+    b = to_tensor_operand(b, a)
+    dt = _dtype.result_type(a, b)
+    xp = xp_of(a._data)
+    fn = xp.maximum if is_max else xp.minimum
+    out = make(fn(a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)), dt)
+    if wants_grad(a, b):
+        node = MaximumBackward0() if is_max else MinimumBackward0()
+        node.a_shape, node.a_dtype, node.b_shape, node.b_dtype = a._data.shape, a.dtype, b._data.shape, b.dtype
+        node.save(a, b)
+        attach(out, node, (a, b))
+    return out
+
+
+@aten("aten::maximum")
+def maximum(a, b):
+    return _pairwise(a, b, True)
+
+
+@aten("aten::minimum")
+def minimum(a, b):
+    return _pairwise(a, b, False)
+
+
+fmax = maximum
+fmin = minimum
+
+
+class MaskedFillBackward0(Node):
+    saved_names = ("mask",)
+
+    def backward(self, g):
+        (mask,) = self.saved()
+        return (where(mask, 0.0, g),)
+
+
+@aten("aten::masked_fill")
+def masked_fill(a, mask, value):
+    xp = xp_of(a._data)
+    v = value._data if is_tensor(value) else value
+    out = make(xp.where(mask._data, xp.asarray(v, dtype=a.dtype.np), a._data), a.dtype)
+    if wants_grad(a):
+        node = MaskedFillBackward0()
+        node.save(mask)
+        attach(out, node, (a,))
+    return out

@@ -1,0 +1,600 @@
+"""Shape ops and views: view/reshape, squeeze/unsqueeze, expand, permute/transpose, cat/stack, split."""
+import numpy as np
+
+from .. import _dtype
+from .._size import Size
+from ..autograd.node import Node
+from ._core import aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+
+
+def as_view(out, src, view_fn):
+    """Make `out` a view of `src`: shared version counter, the root base, and how to re-derive it."""
+    base = src._base if src._base is not None else src
+    out._base = base
+    out._vc = src._shared_version_counter()
+    prev = src._view_fn
+    out._view_fn = view_fn if prev is None else (lambda arr, f=prev, g=view_fn: g(f(arr)))
+    return out
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class ViewBackward0(Node):
+    __slots__ = ("self_sym_sizes",)
+
+    def backward(self, g):
+        return (g.reshape(self.self_sym_sizes),)
+
+
+class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def _viewable(data, shape):
+    """Whether numpy can give `shape` as a view (no copy)."""
+    try:
+        v = data.view()
+        v.shape = shape
+        return v
+    except AttributeError:
+        return None
+
+
+@aten("aten::view")
+def view(a, *shape):
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return make(a._data.view(shape[0].np), shape[0])
+    shape = _infer_shape(_shape_arg(shape), a._data.size)
+    data = _viewable(a._data, shape)
+    if data is None:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+            "two contiguous subspaces). Use .reshape(...) instead."
+        )
+    out = as_view(make(data, a.dtype), a, lambda arr, s=shape: arr.reshape(s))
+    if wants_grad(a):
+        node = ViewBackward0()
+        node.self_sym_sizes = a._data.shape
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::reshape")
+def reshape(a, *shape):
+    shape = _infer_shape(_shape_arg(shape), a._data.size)
+    if shape == a._data.shape:
+        return view(a, shape)
+    if _viewable(a._data, shape) is not None:
+        return view(a, shape)
+    c = clone(a)
+    out = make(c._data.reshape(shape), a.dtype)
+    if wants_grad(c):
+        node = UnsafeViewBackward0()
+        node.self_sym_sizes = a._data.shape
+        attach(out, node, (c,))
+    return out
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return reshape(a, 1)
+    s, e = a._wrap_dim(start_dim), a._wrap_dim(end_dim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return a
+    shape = a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:]
+    return reshape(a, shape)
+
+
+def unflatten(a, dim, sizes):
+    d = a._wrap_dim(dim)
+    shape = a.shape[:d] + tuple(sizes) + a.shape[d + 1:]
+    return view(a, _infer_shape(shape, a._data.size))
+
+
+def view_as(a, other):
+    return view(a, other.shape)
+
+
+def reshape_as(a, other):
+    return reshape(a, other.shape)
+
+
+class SqueezeBackward0(Node):
+    __slots__ = ("self_sym_sizes",)
+
+    def backward(self, g):
+        return (g.reshape(self.self_sym_sizes),)
+
+
+class SqueezeBackward1(SqueezeBackward0):
+    __slots__ = ()
+
+
+class SqueezeBackward2(SqueezeBackward0):
+    __slots__ = ()
+
+
+class SqueezeBackward4(SqueezeBackward0):
+    __slots__ = ()
+
+
+@aten("aten::squeeze")
+def squeeze(a, dim=None, _node=None):
+    shape = a._data.shape
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(shape) if s == 1)
+        node_cls = SqueezeBackward0
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(d for d in (a._wrap_dim(x) for x in dim) if shape[d] == 1)
+        node_cls = SqueezeBackward2
+    else:
+        d = a._wrap_dim(dim)
+        dims = (d,) if a.ndim and shape[d] == 1 else ()
+        node_cls = SqueezeBackward1
+    if _node is not None:
+        node_cls = _node
+    new_shape = tuple(s for i, s in enumerate(shape) if i not in dims)
+    out = as_view(make(a._data.reshape(new_shape), a.dtype), a, lambda arr, s=new_shape: arr.reshape(s))
+    if wants_grad(a):
+        node = node_cls()
+        node.self_sym_sizes = shape
+        attach(out, node, (a,))
+    return out
+
+
+class UnsqueezeBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, g):
+        return (g.squeeze(self.dim),)
+
+
+@aten("aten::unsqueeze")
+def unsqueeze(a, dim):
+    d = a._wrap_dim(dim, a.ndim + 1)
+    xp = xp_of(a._data)
+    out = as_view(make(xp.expand_dims(a._data, d), a.dtype), a, lambda arr, d=d: xp.expand_dims(arr, d))
+    if wants_grad(a):
+        node = UnsqueezeBackward0()
+        node.dim = d
+        attach(out, node, (a,))
+    return out
+
+
+class ExpandBackward0(Node):
+    __slots__ = ("self_sym_sizes",)
+
+    def backward(self, g):
+        from ._core import sum_to
+
+        return (sum_to(g, self.self_sym_sizes),)
+
+
+@aten("aten::expand")
+def expand(a, *sizes):
+    sizes = _shape_arg(sizes)
+    shape = a._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(torch.{a.dtype.legacy_name}{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            "the number of sizes provided ("
+            f"{len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            target.append(s)
+            continue
+        cur = shape[i - lead]
+        if s == -1:
+            target.append(cur)
+        elif cur != s and cur != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                f"dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor sizes: [{', '.join(map(str, shape))}]"
+            )
+        else:
+            target.append(s)
+    target = tuple(target)
+    if target == shape:
+        data = a._data.view() if hasattr(a._data, "view") else a._data
+    else:
+        data = xp_of(a._data).broadcast_to(a._data, target)
+    out = as_view(make(data, a.dtype), a, lambda arr, t=target: xp_of(arr).broadcast_to(arr, t))
+    if wants_grad(a):
+        node = ExpandBackward0()
+        node.self_sym_sizes = shape
+        attach(out, node, (a,))
+    return out
+
+
+def expand_as(a, other):
+    return expand(a, other.shape)
+
+
+def broadcast_to(a, shape):
+    return expand(a, shape)
+
+
+class PermuteBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, g):
+        inv = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inv[d] = i
+        return (g.permute(inv),)
+
+
+@aten("aten::permute")
+def permute(a, *dims):
+    dims = _shape_arg(dims)
+    if len(dims) != a.ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
+            f"ordering of dimensions i.e. input.dim() = {a.ndim} is not equal to len(dims) = {len(dims)}"
+        )
+    dims = tuple(a._wrap_dim(d) for d in dims)
+    out = as_view(make(a._data.transpose(dims), a.dtype), a, lambda arr, d=dims: arr.transpose(d))
+    if wants_grad(a):
+        node = PermuteBackward0()
+        node.dims = dims
+        attach(out, node, (a,))
+    return out
+
+
+class TransposeBackward0(Node):
+    __slots__ = ("dim0", "dim1")
+
+    def backward(self, g):
+        return (g.transpose(self.dim0, self.dim1),)
+
+
+@aten("aten::transpose")
+def transpose(a, dim0, dim1):
+    d0, d1 = a._wrap_dim(dim0), a._wrap_dim(dim1)
+    xp = xp_of(a._data)
+    out = as_view(make(xp.swapaxes(a._data, d0, d1), a.dtype), a, lambda arr: xp.swapaxes(arr, d0, d1))
+    if wants_grad(a):
+        node = TransposeBackward0()
+        node.dim0, node.dim1 = d0, d1
+        attach(out, node, (a,))
+    return out
+
+
+def swapaxes(a, d0, d1):
+    return transpose(a, d0, d1)
+
+
+class TBackward0(Node):
+    def backward(self, g):
+        return (g.t(),)
+
+
+@aten("aten::t")
+def t(a):
+    if a.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+    out = as_view(make(a._data.T, a.dtype), a, lambda arr: arr.T)
+    if wants_grad(a):
+        attach(out, TBackward0(), (a,))
+    return out
+
+
+def T_property(a):
+    return permute(a, tuple(range(a.ndim))[::-1])
+
+
+def mT_property(a):
+    return transpose(a, -2, -1)
+
+
+def movedim(a, source, destination):
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [a._wrap_dim(s) for s in src]
+    dst = [a._wrap_dim(d) for d in dst]
+    order = [i for i in range(a.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(a, order)
+
+
+# ---- copies ------------------------------------------------------------------------------------------
+class CloneBackward0(Node):
+    def backward(self, g):
+        return (g,)
+
+
+@aten("aten::clone")
+def clone(a, *, memory_format=None):
+    out = make(a._data.copy(), a.dtype)
+    if wants_grad(a):
+        attach(out, CloneBackward0(), (a,))
+    return out
+
+
+def contiguous(a, memory_format=None):
+    if a._data.flags.c_contiguous:
+        return a
+    return clone(a)
+
+
+def detach(a):
+    out = make(a._data, a.dtype)
+    out._vc = a._shared_version_counter()
+    return out
+
+
+def detach_(a):
+    a.grad_fn = None
+    a._requires_grad = False
+    return a
+
+
+class ToCopyBackward0(Node):
+    __slots__ = ("self_dtype", "self_device")
+
+    def backward(self, g):
+        return (g.to(dtype=self.self_dtype, device=self.self_device),)
+
+
+@aten("aten::_to_copy")
+def to_copy(a, dtype=None, device=None):
+    from .._device import to_device
+
+    data = a._data
+    if device is not None and device != a.device:
+        data = to_device(data, device)
+    if dtype is not None and dtype is not a.dtype:
+        data = data.astype(dtype.np)
+    elif data is a._data:
+        data = data.copy()
+    out = make(data, dtype or a.dtype)
+    if wants_grad(a) and (out.dtype.is_floating_point or out.dtype.is_complex):
+        node = ToCopyBackward0()
+        node.self_dtype, node.self_device = a.dtype, a.device
+        attach(out, node, (a,))
+    return out
+
+
+# ---- joining and splitting ------------------------------------------------------------------------------
+class CatBackward0(Node):
+    __slots__ = ("dim", "sizes")
+
+    def backward(self, g):
+        outs = []
+        start = 0
+        for s in self.sizes:
+            outs.append(g.narrow(self.dim, start, s) if s else None)
+            start += s
+        return tuple(outs)
+
+
+@aten("aten::cat")
+def cat(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = next((t for t in tensors if t.ndim > 0 or t.numel() > 0), tensors[0])
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = ref._wrap_dim(dim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim and not (t.ndim == 1 and t.numel() == 0):
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
+            )
+        for k in range(ref.ndim):
+            if k != d and t.ndim == ref.ndim and t._data.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref._data.shape[k]} but "
+                    f"got size {t._data.shape[k]} for tensor number {i} in the list."
+                )
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = _dtype.promote_types(dt, t.dtype)
+    xp = xp_of(ref._data)
+    res = make(xp.concatenate([t._data.astype(dt.np, copy=False) for t in tensors if t._data.size or t.ndim == ref.ndim], axis=d), dt)
+    if wants_grad(*tensors):
+        node = CatBackward0()
+        node.dim = d
+        node.sizes = [t._data.shape[d] if t.ndim == ref.ndim else 0 for t in tensors]
+        attach(res, node, tensors)
+    return res
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    __slots__ = ("dim", "n")
+
+    def backward(self, g):
+        return tuple(g.select(self.dim, i) for i in range(self.n))
+
+
+@aten("aten::stack")
+def stack(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != first._data.shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got [{', '.join(map(str, first.shape))}] at entry 0 "
+                f"and [{', '.join(map(str, t.shape))}] at entry {i}"
+            )
+    d = first._wrap_dim(dim, first.ndim + 1)
+    dt = first.dtype
+    for t in tensors[1:]:
+        dt = _dtype.promote_types(dt, t.dtype)
+    xp = xp_of(first._data)
+    res = make(xp.stack([t._data.astype(dt.np, copy=False) for t in tensors], axis=d), dt)
+    if wants_grad(*tensors):
+        node = StackBackward0()
+        node.dim, node.n = d, len(tensors)
+        attach(res, node, tensors)
+    return res
+
+
+def hstack(tensors):
+    tensors = [t if t.ndim else t.reshape(1) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.unsqueeze(0) if t.ndim < 2 else t for t in tensors], 0)
+
+
+class _MultiViewBackward(Node):
+    """Split/unbind: the input gradient is the outputs' gradients put back together (zeros where missing)."""
+
+    __slots__ = ("dim", "sizes", "self_sym_sizes", "squeezed", "num_outputs")
+
+    def backward(self, *grads):
+        from .creation_ops import zeros
+
+        parts = []
+        ref = next(g for g in grads if g is not None)
+        for g, s in zip(grads, self.sizes):
+            if g is None:
+                shape = list(self.self_sym_sizes)
+                shape[self.dim] = s
+                g = zeros(shape, dtype=ref.dtype, device=ref.device)
+            elif self.squeezed:
+                g = g.unsqueeze(self.dim)
+            parts.append(g)
+        return (cat(parts, self.dim),)
+
+
+class SplitBackward0(_MultiViewBackward):
+    __slots__ = ()
+
+
+class SplitWithSizesBackward0(_MultiViewBackward):
+    __slots__ = ()
+
+
+class UnbindBackward0(_MultiViewBackward):
+    __slots__ = ()
+
+
+def _multi_view(a, dim, sizes, node_cls, squeeze):
+    d = a._wrap_dim(dim)
+    outs = []
+    start = 0
+    for s in sizes:
+        idx = (slice(None),) * d + ((start if squeeze else slice(start, start + s)),) + (Ellipsis,)
+        data = a._data[idx]
+        outs.append(as_view(make(data, a.dtype), a, lambda arr, k=idx: arr[k]))
+        start += s
+    if wants_grad(a):
+        node = node_cls()
+        node.num_outputs = len(outs)
+        node.dim, node.sizes, node.self_sym_sizes, node.squeezed = d, list(sizes), a._data.shape, squeeze
+        attach_multi(outs, node, (a,))
+    return tuple(outs)
+
+
+@aten("aten::split")
+def split(a, split_size_or_sections, dim=0):
+    d = a._wrap_dim(dim)
+    n = a._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+        return _multi_view(a, d, sizes, SplitBackward0, False)
+    sizes = list(split_size_or_sections)
+    if sum(sizes) != n:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), "
+            f"but got split_sizes={sizes}"
+        )
+    return _multi_view(a, d, sizes, SplitWithSizesBackward0, False)
+
+
+def chunk(a, chunks, dim=0):
+    d = a._wrap_dim(dim)
+    n = a._data.shape[d]
+    step = -(-n // chunks) if n else 1
+    return split(a, step, d)
+
+
+@aten("aten::unbind")
+def unbind(a, dim=0):
+    d = a._wrap_dim(dim)
+    return _multi_view(a, d, [1] * a._data.shape[d], UnbindBackward0, True)
+
+
+class FlipBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, g):
+        return (g.flip(self.dims),)
+
+
+@aten("aten::flip")
+def flip(a, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(a._wrap_dim(d) for d in dims)
+    out = make(xp_of(a._data).flip(a._data, axis=dims).copy(), a.dtype)
+    if wants_grad(a):
+        node = FlipBackward0()
+        node.dims = dims
+        attach(out, node, (a,))
+    return out
+
+
+class RepeatBackward0(Node):
+    __slots__ = ("repeats", "self_sym_sizes")
+
+    def backward(self, g):
+        shape = self.self_sym_sizes
+        reps = self.repeats
+        lead = len(reps) - len(shape)
+        full = (1,) * lead + tuple(shape)
+        inter = []
+        for r, s in zip(reps, full):
+            inter += [r, s]
+        g = g.reshape(inter).sum(tuple(range(0, len(inter), 2)))
+        return (g.reshape(shape),)
+
+
+@aten("aten::repeat")
+def repeat(a, *repeats):
+    repeats = _shape_arg(repeats)
+    if len(repeats) < a.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    out = make(xp_of(a._data).tile(a._data, repeats), a.dtype)
+    if wants_grad(a):
+        node = RepeatBackward0()
+        node.repeats, node.self_sym_sizes = repeats, a._data.shape
+        attach(out, node, (a,))
+    return out

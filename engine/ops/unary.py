@@ -1,0 +1,296 @@
+"""Pointwise functions of one tensor (exp, log, sin, sigmoid, relu, clamp, ...), each with its derivative.
+
+The catalogue below is the single place an op's forward, its grad_fn name and its backward formula live.
+Backward formulas are written with tensor ops, so they are differentiable themselves (create_graph).
+"""
+import math
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.node import Node
+from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+
+
+class _UnaryNode(Node):
+    """A pointwise op's node; `formula(g, x, y)` gives the input gradient from the saved input/output."""
+
+    __slots__ = ()
+    formula = None
+    save_input = True
+    save_output = False
+
+    def backward(self, g):
+        saved = self.saved()
+        x = saved[0] if self.save_input else None
+        y = saved[-1] if self.save_output else None
+        return (type(self).formula(g, x, y),)
+
+
+def _float_dtype(dt):
+    return dt if (dt.is_floating_point or dt.is_complex) else _dtype.get_default_dtype()
+
+
+def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=False):
+    """Define a pointwise op: forward(xp, data) -> data; formula(g, x, y) -> grad (tensor ops)."""
+    save_input = save in ("self", "both")
+    save_output = save in ("result", "both")
+    names = ("self",) * save_input + ("result",) * save_output
+    node_cls = type(node_name, (_UnaryNode,), {
+        "__slots__": (), "formula": staticmethod(formula), "save_input": save_input,
+        "save_output": save_output, "saved_names": names,
+    })
+
+    @aten(aten_name)
+    def op(a):
+        dt = a.dtype if keep_int else _float_dtype(a.dtype)
+        data = a._data if a.dtype is dt else a._data.astype(dt.np)
+        out = make(forward(xp_of(data), data), dt)
+        if wants_grad(a):
+            node = node_cls()
+            if save_input and save_output:
+                node.save(a, out.detach())
+            elif save_input:
+                node.save(a)
+            elif save_output:
+                node.save(out.detach())
+            attach(out, node, (a,))
+        return out
+
+    op.__name__ = aten_name.split("::")[1]
+    op.node_class = node_cls
+    return op
+
+
+def _zeros_like(t):
+    from .creation_ops import zeros_like
+
+    return zeros_like(t)
+
+
+def _sigmoid(xp, x):
+    # split by sign so neither branch overflows
+    out = xp.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1 / (1 + xp.exp(-x[pos]))
+    ex = xp.exp(x[~pos])
+    out[~pos] = ex / (1 + ex)
+    return out
+
+
+exp = unary_op("aten::exp", "ExpBackward0", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, save="result")
+exp2 = unary_op("aten::exp2", "Exp2Backward0", lambda xp, x: xp.exp2(x), lambda g, x, y: g * (y * math.log(2)), save="result")
+expm1 = unary_op("aten::expm1", "Expm1Backward0", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), save="result")
+log = unary_op("aten::log", "LogBackward0", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
+log2 = unary_op("aten::log2", "Log2Backward0", lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * math.log(2)))
+log10 = unary_op("aten::log10", "Log10Backward0", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * math.log(10)))
+log1p = unary_op("aten::log1p", "Log1PBackward0", lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1))
+sqrt = unary_op("aten::sqrt", "SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), save="result")
+rsqrt = unary_op("aten::rsqrt", "RsqrtBackward0", lambda xp, x: 1 / xp.sqrt(x),
+                 lambda g, x, y: -0.5 * g * y.pow(3), save="result")
+sin = unary_op("aten::sin", "SinBackward0", lambda xp, x: xp.sin(x), lambda g, x, y: g * x.cos())
+cos = unary_op("aten::cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x, y: g * -x.sin())
+tan = unary_op("aten::tan", "TanBackward0", lambda xp, x: xp.tan(x), lambda g, x, y: g * (1 + y * y), save="result")
+asin = unary_op("aten::asin", "AsinBackward0", lambda xp, x: xp.arcsin(x), lambda g, x, y: g * (1 - x * x).rsqrt())
+acos = unary_op("aten::acos", "AcosBackward0", lambda xp, x: xp.arccos(x), lambda g, x, y: g * -(1 - x * x).rsqrt())
+atan = unary_op("aten::atan", "AtanBackward0", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (x * x + 1))
+sinh = unary_op("aten::sinh", "SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, x, y: g * x.cosh())
+cosh = unary_op("aten::cosh", "CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, x, y: g * x.sinh())
+tanh = unary_op("aten::tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), save="result")
+sigmoid = unary_op("aten::sigmoid", "SigmoidBackward0", _sigmoid, lambda g, x, y: g * ((1 - y) * y), save="result")
+relu = unary_op("aten::relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (y > 0),
+                save="result", keep_int=True)
+abs = unary_op("aten::abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), keep_int=True)
+sign = unary_op("aten::sign", "SignBackward0", lambda xp, x: xp.sign(x), lambda g, x, y: _zeros_like(g), save=None,
+                keep_int=True)
+floor = unary_op("aten::floor", "FloorBackward0", lambda xp, x: xp.floor(x), lambda g, x, y: _zeros_like(g),
+                 save=None, keep_int=True)
+ceil = unary_op("aten::ceil", "CeilBackward0", lambda xp, x: xp.ceil(x), lambda g, x, y: _zeros_like(g),
+                save=None, keep_int=True)
+trunc = unary_op("aten::trunc", "TruncBackward0", lambda xp, x: xp.trunc(x), lambda g, x, y: _zeros_like(g),
+                 save=None, keep_int=True)
+frac = unary_op("aten::frac", "FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, save=None)
+_round0 = unary_op("aten::round", "RoundBackward0", lambda xp, x: xp.round(x), lambda g, x, y: _zeros_like(g),
+                   save=None, keep_int=True)
+erf = unary_op("aten::erf", "ErfBackward0", lambda xp, x: _erf(xp, x),
+               lambda g, x, y: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
+sgn = sign
+
+
+def _erf(xp, x):
+    try:
+        from scipy.special import erf as sp_erf  # optional; exact
+
+        return sp_erf(x).astype(x.dtype)
+    except ImportError:
+        vec = np.vectorize(math.erf, otypes=[x.dtype])
+        return vec(x)
+
+
+class RoundBackward1(Node):
+    def backward(self, g):
+        return (_zeros_like(g),)
+
+
+def round(a, decimals=0):
+    if decimals == 0:
+        return _round0(a)
+    out = make(xp_of(a._data).round(a._data, decimals), a.dtype)
+    if wants_grad(a):
+        attach(out, RoundBackward1(), (a,))
+    return out
+
+
+# ---- clamp -----------------------------------------------------------------------------------------
+class ClampBackward1(Node):
+    __slots__ = ("min", "max")
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        mask = _in_range(x, self.min, self.max)
+        return (g * mask,)
+
+
+def _in_range(x, lo, hi):
+    data = x._data
+    m = None
+    if lo is not None:
+        m = data >= lo
+    if hi is not None:
+        m = (data <= hi) if m is None else (m & (data <= hi))
+    return make(m, _dtype.bool_)
+
+
+class ClampBackward0(Node):
+    saved_names = ("self", "min", "max")
+
+    def backward(self, g):
+        x, lo, hi = self.saved()
+        data = x._data
+        m = None
+        if lo is not None:
+            m = data >= lo._data
+        if hi is not None:
+            m = (data <= hi._data) if m is None else (m & (data <= hi._data))
+        gx = g * make(m, _dtype.bool_)
+        glo = ghi = None
+        from ._core import sum_to
+
+        if lo is not None and self.next_functions[1][0] is not None:
+            glo = sum_to(g * make(data < lo._data, _dtype.bool_), lo._data.shape)
+        if hi is not None and self.next_functions[2][0] is not None:
+            ghi = sum_to(g * make(data > hi._data, _dtype.bool_), hi._data.shape)
+        return gx, glo, ghi
+
+
+@aten("aten::clamp")
+def clamp(a, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if is_tensor(min) or is_tensor(max):
+        return _clamp_tensor(a, min, max)
+    xp = xp_of(a._data)
+    data = a._data
+    dt = a.dtype
+    if not (dt.is_floating_point) and any(isinstance(v, float) for v in (min, max)):
+        dt = _dtype.get_default_dtype()
+        data = data.astype(dt.np)
+    if min is not None and max is not None:
+        res = xp.minimum(xp.maximum(data, min), max)
+    elif min is not None:
+        res = xp.maximum(data, min)
+    else:
+        res = xp.minimum(data, max)
+    out = make(res.astype(dt.np, copy=False), dt)
+    if wants_grad(a):
+        node = ClampBackward1()
+        node.min, node.max = min, max
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
+def _clamp_tensor(a, lo, hi):
+    xp = xp_of(a._data)
+    data = a._data
+    lo_d = lo._data if is_tensor(lo) else lo
+    hi_d = hi._data if is_tensor(hi) else hi
+    if lo_d is not None:
+        data = xp.maximum(data, lo_d)
+    if hi_d is not None:
+        data = xp.minimum(data, hi_d)
+    out = make(data.astype(a.dtype.np, copy=False), a.dtype)
+    lo_t = lo if is_tensor(lo) or lo is None else make(xp.asarray(lo, dtype=a.dtype.np), a.dtype)
+    hi_t = hi if is_tensor(hi) or hi is None else make(xp.asarray(hi, dtype=a.dtype.np), a.dtype)
+    if wants_grad(a, lo_t, hi_t):
+        node = ClampBackward0()
+        node.save(a, lo_t, hi_t)
+        attach(out, node, (a, lo_t, hi_t))
+    return out
+
+
+class ClampMinBackward0(Node):
+    __slots__ = ("min",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (g * (x >= self.min),)
+
+
+class ClampMaxBackward0(Node):
+    __slots__ = ("max",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (g * (x <= self.max),)
+
+
+@aten("aten::clamp_min")
+def clamp_min(a, min):
+    if is_tensor(min):
+        return _clamp_tensor(a, min, None)
+    out = make(xp_of(a._data).maximum(a._data, min).astype(a.dtype.np, copy=False), a.dtype)
+    if wants_grad(a):
+        node = ClampMinBackward0()
+        node.min = min
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::clamp_max")
+def clamp_max(a, max):
+    if is_tensor(max):
+        return _clamp_tensor(a, None, max)
+    out = make(xp_of(a._data).minimum(a._data, max).astype(a.dtype.np, copy=False), a.dtype)
+    if wants_grad(a):
+        node = ClampMaxBackward0()
+        node.max = max
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
+def isnan(a):
+    return make(xp_of(a._data).isnan(a._data), _dtype.bool_)
+
+
+def isinf(a):
+    return make(xp_of(a._data).isinf(a._data), _dtype.bool_)
+
+
+def isfinite(a):
+    return make(xp_of(a._data).isfinite(a._data), _dtype.bool_)
+
+
+class FillBackward(Node):
+    """x.fill_(v) / x.zero_() inside a graph: nothing flows back to the old value."""
+
+    def backward(self, g):
+        return (_zeros_like(g),)
+
+
+FillBackward.__name__ = "FillBackward0"

@@ -1,0 +1,460 @@
+"""The Jupyter kernel: the language service behind the five ZeroMQ channels of the messaging protocol.
+
+Threads: the main thread serves shell (and stdin while input() waits), so user code runs where
+Python expects it and SIGINT lands in it; control is served in its own thread so interrupts and
+shutdowns are answered while a cell runs; heartbeat echoes from its own thread; iopub has a
+publisher thread (iopub.py). One dispatch table per channel maps msg_type to a handler (as in
+ipykernel's kernelbase), and every reply is built by `_reply`.
+
+A client can never kill the kernel: frames that do not parse, fail the signature check or repeat
+a signature already seen are logged and dropped (no reply, no busy status); unknown message
+types and failing handlers are logged and survived.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+import zmq
+
+from .events import ExecutionEvents
+from .iopub import IOPubPublisher
+from .wire import ConnectionInfo, bind_sockets, new_session
+
+log = logging.getLogger("gradtrace.kernel")
+
+PROTOCOL_VERSION = "5.4"
+HELP_LINKS = [
+    {"text": "PyTorch autograd", "url": "https://pytorch.org/docs/stable/autograd.html"},
+    {"text": "Python", "url": "https://docs.python.org/3/"},
+]
+_CONTROL_POLL_MS = 1000  # also how often the control thread checks that its parent is alive
+_SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_request
+
+
+def _default_service():
+    from .service import LanguageService
+
+    return LanguageService()
+
+
+def _kernel_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("gradtrace")
+    except Exception:
+        return "unknown"
+
+
+class KernelServer:
+    """A running kernel: bound sockets, the signing session, the handlers and their threads."""
+
+    def __init__(self, info: ConnectionInfo, service_factory=_default_service) -> None:
+        self.info = info
+        self.context = zmq.Context()
+        self.session = new_session(info)
+        # Shell and control threads share one Session, so a message replayed from one channel
+        # onto the other is caught by the same digest history; the lock keeps that history sane.
+        self._session_lock = threading.Lock()
+        self.sockets = bind_sockets(self.context, info)
+        self.publisher = IOPubPublisher(self.sockets["iopub"], self.session)
+        self._service_factory = service_factory
+        self._service = None
+        self._service_lock = threading.Lock()
+        self._kernel_info = None
+        self._main_thread = threading.main_thread()
+        self._executing = False
+        self._abort_queue = False  # set by a failed cell with stop_on_error
+        self._stopping = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+        self.shell_handlers = {
+            "execute_request": self.execute_request,
+            "complete_request": self.complete_request,
+            "inspect_request": self.inspect_request,
+            "is_complete_request": self.is_complete_request,
+            "history_request": self.history_request,
+            "kernel_info_request": self.kernel_info_request,
+            "comm_info_request": self.comm_info_request,
+            "comm_open": self.comm_open,
+            "comm_msg": self.comm_msg,
+            "comm_close": self.comm_close,
+        }
+        self.control_handlers = {
+            "kernel_info_request": self.kernel_info_request,
+            "shutdown_request": self.shutdown_request,
+            "interrupt_request": self.interrupt_request,
+        }
+
+    # -- running --------------------------------------------------------------------------------
+    @property
+    def service(self):
+        """The language service, created on first use (it may import the engine)."""
+        if self._service is None:
+            with self._service_lock:
+                if self._service is None:
+                    self._service = self._service_factory()
+        return self._service
+
+    def serve_forever(self) -> int:
+        """Serve until shutdown_request or SIGTERM; returns the process exit status."""
+        self.publisher.start()
+        threading.Thread(target=self._serve_heartbeat, name="gradtrace-heartbeat", daemon=True).start()
+        threading.Thread(target=self._serve_control, name="gradtrace-control", daemon=True).start()
+        if threading.current_thread() is self._main_thread:
+            signal.signal(signal.SIGINT, self._on_sigint)
+            signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            self._serve_shell()
+        finally:
+            self._close()
+        return 0
+
+    def _serve_shell(self) -> None:
+        shell, stdin = self.sockets["shell"], self.sockets["stdin"]
+        poller = zmq.Poller()
+        poller.register(shell, zmq.POLLIN)
+        poller.register(stdin, zmq.POLLIN)
+        poller.register(self._wake_read, zmq.POLLIN)
+        while not self._stopping.is_set():
+            try:
+                ready = dict(poller.poll())
+                if shell in ready:
+                    self._receive_and_dispatch(shell, self.shell_handlers)
+                if stdin in ready:
+                    self._drop_stray_stdin()
+            except KeyboardInterrupt:
+                log.info("SIGINT arrived between requests; ignored")
+            except Exception:
+                log.exception("the shell loop survived an unexpected error")
+
+    def _serve_control(self) -> None:
+        control = self.sockets["control"]
+        parent_pid = int(os.environ.get("JPY_PARENT_PID") or 0)
+        while not self._stopping.is_set():
+            try:
+                if control.poll(_CONTROL_POLL_MS):
+                    self._receive_and_dispatch(control, self.control_handlers)
+                elif parent_pid > 1 and os.getppid() != parent_pid:
+                    log.warning("the process that started this kernel is gone; shutting down")
+                    self._begin_shutdown()
+            except Exception:
+                log.exception("the control loop survived an unexpected error")
+
+    def _serve_heartbeat(self) -> None:
+        try:
+            zmq.proxy(self.sockets["hb"], self.sockets["hb"])
+        except zmq.ZMQError as exc:
+            if exc.errno != zmq.ETERM:
+                log.exception("heartbeat stopped")
+
+    def _close(self) -> None:
+        try:
+            if self._service is not None:
+                self._service.shutdown()
+        except Exception:
+            log.exception("the language service failed to shut down cleanly")
+        self.publisher.stop()
+        for name, sock in self.sockets.items():
+            if name != "hb":  # the heartbeat thread still owns its socket; the process is ending
+                sock.close(linger=500)
+
+    # -- receiving ------------------------------------------------------------------------------
+    def _receive_and_dispatch(self, sock: zmq.Socket, handlers: dict) -> None:
+        frames = sock.recv_multipart()
+        parsed = self._parse(frames)
+        if parsed is None:
+            return
+        idents, msg = parsed
+        self._dispatch(sock, handlers, idents, msg)
+
+    def _parse(self, frames: list):
+        """(idents, message) for a well-formed, correctly signed, fresh message; else None (logged)."""
+        try:
+            idents, rest = self.session.feed_identities(frames)
+        except ValueError:
+            log.warning("dropped a %d-frame message without the <IDS|MSG> delimiter", len(frames))
+            return None
+        try:
+            with self._session_lock:
+                msg = self.session.deserialize(rest, content=True)
+        except Exception as exc:
+            log.warning("dropped a message: %s", str(exc)[:200] or type(exc).__name__)
+            return None
+        header, content = msg.get("header"), msg.get("content")
+        if not isinstance(header, dict) or not isinstance(header.get("msg_type"), str) \
+                or not isinstance(content, dict):
+            log.warning("dropped a message whose header or content is not a JSON object")
+            return None
+        return idents, msg
+
+    def _dispatch(self, sock: zmq.Socket, handlers: dict, idents: list, msg: dict) -> None:
+        msg_type = msg["header"]["msg_type"]
+        self.publisher.publish("status", {"execution_state": "busy"}, msg)
+        try:
+            handler = handlers.get(msg_type)
+            if handler is None:
+                log.warning("ignored a message of unknown type %r", msg_type[:100])
+            else:
+                handler(sock, idents, msg)
+        except Exception as exc:
+            log.exception("the %s handler failed", msg_type)
+            if msg_type.endswith("_request"):
+                self._reply(sock, idents, msg, {
+                    "status": "error", "ename": type(exc).__name__,
+                    "evalue": f"the kernel could not handle this {msg_type}: {exc}", "traceback": [],
+                })
+        finally:
+            self.publisher.publish("status", {"execution_state": "idle"}, msg)
+        if self._abort_queue:  # after the failed cell's idle, so each request's messages stay together
+            self._abort_queue = False
+            self._abort_queued(sock)
+
+    def _reply(self, sock: zmq.Socket, idents: list, parent: dict, content: dict) -> None:
+        """Send the reply to a request: `xyz_request` is answered by `xyz_reply` to the same identities."""
+        reply_type = parent["header"]["msg_type"].rsplit("_", 1)[0] + "_reply"
+        metadata = {"status": content.get("status", "ok")}
+        msg = self.session.msg(reply_type, content=content, parent=parent, metadata=metadata)
+        sock.send_multipart(self.session.serialize(msg, ident=idents))
+
+    # -- shell handlers -------------------------------------------------------------------------
+    def execute_request(self, sock, idents, msg) -> None:
+        """Run code; outputs go to iopub, then the reply; with stop_on_error, queued cells are aborted."""
+        content = msg["content"]
+        code = _text(content, "code")
+        silent = bool(content.get("silent", False))
+        store_history = bool(content.get("store_history", not silent))
+        user_expressions = content.get("user_expressions") or {}
+        service = self.service
+        if not silent:
+            # The service counts an input when it starts it: this one will be number count + 1.
+            count = service.execution_count + (1 if store_history else 0)
+            self.publisher.publish("execute_input", {"code": code, "execution_count": count}, msg)
+        request_input = None
+        if content.get("allow_stdin", False):
+            request_input = lambda prompt, password: self._request_input(idents, msg, prompt, password)  # noqa: E731
+        events = ExecutionEvents(self.publisher, msg, request_input)
+        self._executing = True
+        try:
+            outcome = service.execute(code, events, silent=silent, store_history=store_history,
+                                      user_expressions=user_expressions)
+        finally:
+            self._executing = False
+        reply = {
+            "status": outcome.status,
+            "execution_count": outcome.execution_count,
+            "payload": list(outcome.payload or []),
+            "user_expressions": outcome.user_expressions or {},
+        }
+        if outcome.status == "error" and outcome.error is not None:
+            ename, evalue, traceback = outcome.error
+            error = {"ename": ename, "evalue": evalue, "traceback": list(traceback)}
+            self.publisher.publish("error", error, msg)
+            reply.update(error)
+        if outcome.exit_requested and not any(p.get("source") == "ask_exit" for p in reply["payload"]):
+            reply["payload"].append({"source": "ask_exit", "keepkernel": False})
+        self.publisher.flush()
+        self._reply(sock, idents, msg, reply)
+        self._abort_queue = outcome.status == "error" and bool(content.get("stop_on_error", True))
+
+    def complete_request(self, sock, idents, msg) -> None:
+        """Completions at cursor_pos (bounded in time by the service)."""
+        code = _text(msg["content"], "code")
+        cursor = _cursor(msg["content"], code)
+        self._reply(sock, idents, msg, {"status": "ok", **self.service.complete(code, cursor)})
+
+    def inspect_request(self, sock, idents, msg) -> None:
+        """Help on the object at cursor_pos."""
+        content = msg["content"]
+        code = _text(content, "code")
+        result = self.service.inspect(code, _cursor(content, code), int(content.get("detail_level") or 0))
+        self._reply(sock, idents, msg, {"status": "ok", **result})
+
+    def is_complete_request(self, sock, idents, msg) -> None:
+        """complete / incomplete (with indent) / invalid."""
+        self._reply(sock, idents, msg, dict(self.service.is_complete(_text(msg["content"], "code"))))
+
+    def history_request(self, sock, idents, msg) -> None:
+        """Input history: tail, range or search."""
+        content = msg["content"]
+        history = self.service.history(
+            content.get("hist_access_type", "tail"), output=bool(content.get("output", False)),
+            raw=bool(content.get("raw", True)), session=content.get("session"), start=content.get("start"),
+            stop=content.get("stop"), n=content.get("n"), pattern=content.get("pattern"),
+            unique=bool(content.get("unique", False)),
+        )
+        self._reply(sock, idents, msg, {"status": "ok", "history": [list(entry) for entry in history]})
+
+    def kernel_info_request(self, sock, idents, msg) -> None:
+        """Language, banner and protocol version (served on shell and control)."""
+        if self._kernel_info is None:
+            service = self.service
+            self._kernel_info = {
+                "status": "ok",
+                "protocol_version": PROTOCOL_VERSION,
+                "implementation": "gradtrace",
+                "implementation_version": _kernel_version(),
+                "language_info": service.language_info,
+                "banner": service.banner,
+                "help_links": HELP_LINKS,
+                "debugger": False,
+            }
+        self._reply(sock, idents, msg, self._kernel_info)
+
+    def comm_info_request(self, sock, idents, msg) -> None:
+        """No comm targets are registered, so no comms are ever open."""
+        self._reply(sock, idents, msg, {"status": "ok", "comms": {}})
+
+    def comm_open(self, sock, idents, msg) -> None:
+        """No targets exist: close the comm right away so the front end does not wait on it."""
+        content = msg["content"]
+        log.info("no comm target %r; closing comm %r", content.get("target_name"), content.get("comm_id"))
+        self.publisher.publish("comm_close", {"comm_id": content.get("comm_id", ""), "data": {}}, msg)
+
+    def comm_msg(self, sock, idents, msg) -> None:
+        """Messages to comms that never opened are ignored."""
+        log.info("ignored comm_msg for unknown comm %r", msg["content"].get("comm_id"))
+
+    def comm_close(self, sock, idents, msg) -> None:
+        """Closing a comm that never opened needs nothing."""
+        log.info("ignored comm_close for unknown comm %r", msg["content"].get("comm_id"))
+
+    # -- control handlers -----------------------------------------------------------------------
+    def shutdown_request(self, sock, idents, msg) -> None:
+        """Reply, then stop serving (a restart is the manager's job: it starts a new process)."""
+        restart = bool(msg["content"].get("restart", False))
+        self._reply(sock, idents, msg, {"status": "ok", "restart": restart})
+        self._begin_shutdown()
+
+    def interrupt_request(self, sock, idents, msg) -> None:
+        """Interrupt the running cell, as SIGINT would (for clients that cannot signal the process)."""
+        self._reply(sock, idents, msg, {"status": "ok"})
+        self.interrupt()
+
+    # -- interrupts, input, shutdown ------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Raise KeyboardInterrupt in the running cell; nothing when idle (the service decides)."""
+        if self._service is not None:
+            self._service.interrupt()
+
+    def _on_sigint(self, signum, frame) -> None:
+        # While user code runs the language service has its own SIGINT handler in place; this one
+        # covers the rest of the time, when an interrupt (KernelManager sends one before every
+        # shutdown) must not kill the kernel.
+        log.info("SIGINT while no user code runs; ignored")
+
+    def _on_sigterm(self, signum, frame) -> None:
+        log.info("SIGTERM; flushing output and exiting")
+        self.publisher.flush(timeout=1.0)
+        os._exit(0)
+
+    def _begin_shutdown(self) -> None:
+        self._stopping.set()
+        os.write(self._wake_write, b"x")
+        if self._executing:
+            self.interrupt()
+            # A cell that ignores the interrupt still must not keep a shut-down kernel alive.
+            threading.Timer(_SHUTDOWN_GRACE, self._exit_now).start()
+
+    def _exit_now(self) -> None:
+        self.publisher.flush(timeout=1.0)
+        os._exit(0)
+
+    def _request_input(self, idents: list, parent: dict, prompt: str, password: bool) -> str:
+        """Send input_request to the shell client's identity on stdin; wait for its input_reply."""
+        stdin = self.sockets["stdin"]
+        self._drop_stray_stdin()
+        msg = self.session.msg("input_request", content={"prompt": prompt, "password": password}, parent=parent)
+        stdin.send_multipart(self.session.serialize(msg, ident=idents))
+        while True:
+            if self._stopping.is_set():
+                raise KeyboardInterrupt
+            if not stdin.poll(100):
+                continue
+            parsed = self._parse(stdin.recv_multipart())
+            if parsed is None:
+                continue
+            reply = parsed[1]
+            if reply["header"]["msg_type"] != "input_reply":
+                log.warning("ignored a %r on the stdin channel", reply["header"]["msg_type"][:100])
+                continue
+            value = reply["content"].get("value", "")
+            return value if isinstance(value, str) else str(value)
+
+    def _drop_stray_stdin(self) -> None:
+        stdin = self.sockets["stdin"]
+        while True:
+            try:
+                frames = stdin.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            log.warning("ignored a %d-frame message on stdin outside an input request", len(frames))
+
+    def _abort_queued(self, sock: zmq.Socket) -> None:
+        """Answer execute_requests already queued behind a failed cell with status 'aborted'."""
+        while True:
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            parsed = self._parse(frames)
+            if parsed is None:
+                continue
+            idents, msg = parsed
+            if msg["header"]["msg_type"] != "execute_request":
+                self._dispatch(sock, self.shell_handlers, idents, msg)
+                continue
+            self.publisher.publish("status", {"execution_state": "busy"}, msg)
+            self._reply(sock, idents, msg, {"status": "aborted"})
+            self.publisher.publish("status", {"execution_state": "idle"}, msg)
+
+
+def _text(content: dict, key: str) -> str:
+    value = content.get(key, "")
+    if not isinstance(value, str):
+        raise TypeError(f"'{key}' must be a string, not {type(value).__name__}")
+    return value
+
+
+def _cursor(content: dict, code: str) -> int:
+    cursor = content.get("cursor_pos")
+    if cursor is None:
+        return len(code)
+    if not isinstance(cursor, int) or isinstance(cursor, bool):
+        raise TypeError(f"'cursor_pos' must be an integer, not {type(cursor).__name__}")
+    return max(0, min(cursor, len(code)))
+
+
+def run_kernel(connection_file: str, *, insecure: bool = False) -> int:
+    """Serve the kernel described by a connection file (the kernelspec's entry point)."""
+    import sys
+
+    from .wire import ConnectionFileError
+
+    _configure_logging()
+    try:
+        info = ConnectionInfo.from_file(connection_file)
+    except ConnectionFileError as exc:
+        print(f"gradtrace kernel: {exc}", file=sys.stderr)
+        return 2
+    if not info.key and not insecure:
+        print(f"gradtrace kernel: the connection file {connection_file} has an empty 'key', so messages "
+              "would not be signed; refusing to start (pass --insecure to allow it).", file=sys.stderr)
+        return 2
+    try:
+        server = KernelServer(info)
+    except OSError as exc:
+        print(f"gradtrace kernel: {exc}", file=sys.stderr)
+        return 1
+    return server.serve_forever()
+
+
+def _configure_logging() -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[gradtrace kernel %(levelname)s] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(os.environ.get("GRADTRACE_KERNEL_LOG", "WARNING").upper())
+        log.propagate = False

@@ -1,0 +1,141 @@
+"""The REPL loop: read an input at the prompt, run it on the transport, show output and report."""
+import asyncio
+import sys
+import threading
+
+from .output import IdleOutput, TerminalOutput
+from .prompt import build_session
+from .render import use_color
+from .transport import ConnectError, KernelDied
+
+EXIT_QUESTION = "Do you really want to exit ([y]/n)? "
+
+
+class Repl:
+    """One terminal session on one transport (which it may replace after a kernel dies)."""
+
+    def __init__(self, transport, *, vi_mode=False, history=None, input=None, output=None, stdout=None):
+        self.transport = transport
+        self.stdout = stdout or sys.stdout
+        self.color = use_color(self.stdout)
+        self.next_count = transport.execution_count + 1
+        self._kernel_died = threading.Event()
+        self.session = build_session(lambda: self.transport, lambda: self.next_count,
+                                     vi_mode=vi_mode, history=history, input=input, output=output)
+
+    # -- the loop -------------------------------------------------------------------------------
+    def run(self):
+        """Run until the user leaves; returns the process exit code."""
+        self._print(self.transport.banner)
+        self._watch()
+        try:
+            while True:
+                if self._kernel_died.is_set() and not self._recover():
+                    return 1
+                try:
+                    code = self.read()
+                except EOFError:
+                    if self._confirm_exit():
+                        return 0
+                    continue
+                except KernelDied:
+                    continue  # _recover runs at the top of the loop
+                if code is None:
+                    continue
+                try:
+                    if self.run_code(code):
+                        return 0
+                except KernelDied:
+                    self._kernel_died.set()
+        finally:
+            self.transport.close()
+
+    def read(self):
+        """The next input from the prompt; None for an empty one."""
+        code = self.session.prompt()
+        return code if code.strip() else None
+
+    def run_code(self, code):
+        """Execute one input and print everything it produced; True when it asked to exit."""
+        out = TerminalOutput(self.stdout, color=self.color)
+        try:
+            reply = self.transport.execute(code, out)
+        finally:
+            out.finish()
+        for text in reply.pages:
+            out.page(text)
+        if reply.execution_count is not None:
+            self.next_count = reply.execution_count + 1
+        return reply.exit_requested
+
+    # -- leaving --------------------------------------------------------------------------------
+    def _confirm_exit(self):
+        try:
+            answer = input(EXIT_QUESTION)
+        except EOFError:
+            return True
+        except KeyboardInterrupt:
+            self._print("")
+            return False
+        return answer.strip().lower() in ("", "y", "yes")
+
+    # -- a remote kernel's idle output and death ------------------------------------------------
+    def _watch(self):
+        self.transport.watch(IdleOutput(self._print_above_prompt, self.color), self._on_kernel_death)
+
+    def _print_above_prompt(self, text):
+        """Called from the transport's watcher thread with output that arrived while idle."""
+        app = self.session.app
+        if not app.is_running:
+            self.stdout.write(text)
+            self.stdout.flush()
+            return
+        from prompt_toolkit.application import run_in_terminal
+
+        def write():
+            self.stdout.write(text)
+            self.stdout.flush()
+
+        async def show():
+            await run_in_terminal(write)
+        asyncio.run_coroutine_threadsafe(show(), app.loop)
+
+    def _on_kernel_death(self):
+        """Called from the watcher thread: leave the prompt at once so the user hears about it."""
+        self._kernel_died.set()
+        app = self.session.app
+        if app.is_running and app.loop is not None:
+            app.loop.call_soon_threadsafe(lambda: app.exit(exception=KernelDied()) if app.is_running else None)
+
+    def _recover(self):
+        """Tell the user the kernel died and offer to restart (ours) or reconnect; False to leave."""
+        transport = self.transport
+        self._print("gradtrace: the kernel died (it stopped answering its heartbeat).")
+        choices = "[r]estart, re[c]onnect or [q]uit" if transport.can_restart else "re[c]onnect or [q]uit"
+        while True:
+            try:
+                answer = input(f"{choices}? ").strip().lower()
+            except (EOFError, KeyboardInterrupt):
+                self._print("")
+                return False
+            try:
+                if answer in ("r", "restart") and transport.can_restart:
+                    transport.restart()
+                elif answer in ("c", "reconnect", "connect"):
+                    transport.reconnect()
+                elif answer in ("q", "quit"):
+                    return False
+                else:
+                    continue
+            except ConnectError as error:
+                self._print(f"gradtrace: {error}")
+                continue
+            self._kernel_died.clear()
+            self.next_count = self.transport.execution_count + 1
+            self._watch()
+            self._print("gradtrace: attached to the kernel again.")
+            return True
+
+    def _print(self, text):
+        self.stdout.write(text + "\n")
+        self.stdout.flush()

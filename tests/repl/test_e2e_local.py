@@ -1,0 +1,51 @@
+"""The `gradtrace` REPL on the in-process language service, driven in a real pseudo-terminal."""
+import pytest
+
+from repl_pty import walk_through_the_tutorial
+
+pytestmark = pytest.mark.slow
+
+
+def test_local_session_walks_through_the_tutorial(spawn_repl):
+    walk_through_the_tutorial(spawn_repl())
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line_and_n_keeps_the_session(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    repl.child.send("this is not python")
+    repl.child.sendcontrol("c")
+    out = repl.run("6 * 7")
+    assert "Out[1]: 42" in out
+    assert "SyntaxError" not in out
+    repl.child.sendcontrol("d")
+    repl.child.expect(r"Do you really want to exit \(\[y\]/n\)\? ")
+    repl.child.send("n\r")
+    assert "Out[2]: 43" in repl.run("6 * 7 + 1")
+    assert repl.leave() == 0
+
+
+def test_input_prompts_in_the_terminal(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    repl.child.send("name = input('who' + '? ')\r")
+    repl.child.expect("who\\? ")
+    repl.child.send("ada\r")
+    repl.wait_prompt()
+    assert "Out[2]: 'ada'" in repl.run("name")
+    assert repl.leave() == 0
+
+
+def test_history_persists_between_sessions(spawn_repl):
+    first = spawn_repl()
+    first.wait_prompt()
+    first.run("answer = 41 + 1")
+    assert first.leave() == 0
+    second = spawn_repl()
+    second.wait_prompt()
+    second.child.send("\x1b[A")  # Up: the previous session's input comes back
+    out = second.run("")
+    assert "answer = 41 + 1" in out
+    assert "Out[1]" not in out  # an assignment shows no value
+    assert "Out[2]: 42" in second.run("answer")
+    assert second.leave() == 0

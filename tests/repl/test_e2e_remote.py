@@ -1,0 +1,73 @@
+"""`gradtrace --existing` on a kernel started with `python -m gradtrace.kernel start`, in a real pty."""
+import os
+import signal
+import time
+
+import pytest
+from repl_pty import walk_through_the_tutorial
+
+pytestmark = pytest.mark.slow
+
+
+def test_existing_kernel_session_walks_through_the_tutorial_and_leaves_the_kernel_running(
+        spawn_repl, standalone_kernel):
+    walk_through_the_tutorial(spawn_repl("--existing", standalone_kernel.connection_file))
+    assert standalone_kernel.answers_kernel_info()
+
+
+def test_existing_without_a_file_attaches_to_the_newest_kernel(spawn_repl, standalone_kernel):
+    repl = spawn_repl("--existing")  # JUPYTER_RUNTIME_DIR holds the kernel's file
+    repl.wait_prompt()
+    repl.child.send("name = input('who' + '? ')\r")  # input() is answered over the stdin channel
+    repl.child.expect("who\\? ")
+    repl.child.send("ada\r")
+    repl.wait_prompt()
+    assert "Out[2]: 'ada'" in repl.run("name")
+    assert repl.leave() == 0
+    assert standalone_kernel.answers_kernel_info()
+
+
+def test_output_of_another_client_appears_while_the_prompt_waits(spawn_repl, standalone_kernel):
+    repl = spawn_repl("--existing", standalone_kernel.connection_file)
+    repl.wait_prompt()
+    other = standalone_kernel.client()
+    try:
+        other.execute("print('from the ' + 'other client')", reply=True, timeout=10)
+        repl.child.expect("from the other client", timeout=5)  # no Enter pressed
+    finally:
+        other.stop_channels()
+    repl.next_number = 3  # the prompt shows 1 until our own input: the other client's took number 1
+    assert "Out[2]: 2" in repl.run("1 + 1")
+    assert repl.leave() == 0
+
+
+def test_kernel_death_is_reported_at_once(spawn_repl, standalone_kernel):
+    repl = spawn_repl("--existing", standalone_kernel.connection_file)
+    repl.wait_prompt()
+    repl.child.send("x = 1")  # half-typed input: the news must not wait for Enter
+    os.kill(standalone_kernel.process.pid, signal.SIGKILL)
+    started = time.monotonic()
+    repl.child.expect("the kernel died", timeout=10)
+    assert time.monotonic() - started < 5
+    repl.child.expect(r"re\[c\]onnect or \[q\]uit\? ")
+    repl.child.send("q\r")
+    repl.child.expect(pytest.importorskip("pexpect").EOF)
+    repl.child.close()
+    assert repl.child.exitstatus == 1
+
+
+def test_private_kernel_is_shut_down_on_exit(spawn_repl):
+    repl = spawn_repl("--kernel")
+    repl.wait_prompt()
+    out = repl.run("import os; os.getpid()")
+    pid = int(out.split("Out[1]: ")[1].split()[0])
+    assert pid != os.getpid()
+    assert repl.leave() == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the private kernel (pid {pid}) is still running after the REPL left")
