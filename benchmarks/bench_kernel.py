@@ -52,32 +52,50 @@ def _idle_for(kc, msg_id: str) -> None:
             return
 
 
-def measure(name: str, starts: int, executes: int) -> dict:
-    """Medians (seconds) of start-up, execute round trip and execute-to-idle for one kernel."""
+def _start_once(name: str, executes: int) -> tuple:
+    """One start of a kernel: (start-up seconds, execute round trips, execute-to-idle times)."""
     from jupyter_client.manager import KernelManager
 
-    start_times, execute_times, idle_times = [], [], []
-    for _ in range(starts):
-        km = KernelManager(kernel_name=f"bench-{name}")
+    km = KernelManager(kernel_name=f"bench-{name}")
+    began = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    _reply_to(kc.get_shell_msg, kc.kernel_info())
+    start = time.perf_counter() - began
+    kc.wait_for_ready(timeout=60)  # iopub subscribed before anything is timed on it
+    _idle_for(kc, _reply_to(kc.get_shell_msg, kc.execute("1+1"))["parent_header"]["msg_id"])  # warm-up
+    execute_times, idle_times = [], []
+    for _ in range(executes):
         began = time.perf_counter()
-        km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
-        _reply_to(kc.get_shell_msg, kc.kernel_info())
-        start_times.append(time.perf_counter() - began)
-        kc.execute("1+1")  # warm-up: the first execute may import what later ones reuse
-        _idle_for(kc, _reply_to(kc.get_shell_msg, kc.execute("1+1"))["parent_header"]["msg_id"])
-        for _ in range(executes):
-            began = time.perf_counter()
-            msg_id = kc.execute("1+1")
-            _reply_to(kc.get_shell_msg, msg_id)
-            execute_times.append(time.perf_counter() - began)
-            _idle_for(kc, msg_id)
-            idle_times.append(time.perf_counter() - began)
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    return {"start": statistics.median(start_times), "execute": statistics.median(execute_times),
-            "idle": statistics.median(idle_times)}
+        msg_id = kc.execute("1+1")
+        _reply_to(kc.get_shell_msg, msg_id)
+        execute_times.append(time.perf_counter() - began)
+        _idle_for(kc, msg_id)
+        idle_times.append(time.perf_counter() - began)
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    return start, execute_times, idle_times
+
+
+def measure(starts: int, executes: int) -> dict:
+    """Medians (seconds) per kernel of start-up, execute round trip and execute-to-idle.
+
+    One untimed start of each kernel first (jupyter_client's first KernelManager pays one-off
+    costs such as loading provisioner entry points), then timed starts alternate between the
+    kernels so that drift in the machine's load hits both alike.
+    """
+    for name in KERNELS:
+        _start_once(name, 1)
+    samples = {name: ([], [], []) for name in KERNELS}
+    for _ in range(starts):
+        for name in KERNELS:
+            start, execute_times, idle_times = _start_once(name, executes)
+            samples[name][0].append(start)
+            samples[name][1].extend(execute_times)
+            samples[name][2].extend(idle_times)
+    return {name: {"start": statistics.median(s), "execute": statistics.median(e), "idle": statistics.median(i)}
+            for name, (s, e, i) in samples.items()}
 
 
 def main(argv=None) -> int:
@@ -90,7 +108,7 @@ def main(argv=None) -> int:
         _write_specs(root)
         os.environ["JUPYTER_PATH"] = root
         os.environ["GRADTRACE_HISTORY"] = os.path.join(root, "history.sqlite")
-        results = {name: measure(name, args.starts, args.executes) for name in KERNELS}
+        results = measure(args.starts, args.executes)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"{'':12}{'ipykernel':>12}{'gradtrace':>12}{'ratio':>8}")

@@ -2,8 +2,8 @@
 
 Every active profiling session (a user's `profile()`, the kernel's `start_capture()`, nested in any
 order) reads the same log: a session remembers where the log stood when it started and takes what
-was begun after that when it stops. The hot path is therefore one list allocation, one append and
-two clock reads per op; shapes, memory, CUDA time and stacks cost only while a session asks for them.
+was begun after that when it stops. The hot path is therefore one four-item list, one append, a thread
+id and two clock reads per op; shapes, memory, CUDA time and stacks cost only while a session asks for them.
 Parent/child links are not tracked here: they follow from the intervals when events are built
 (torch does the same), which keeps `begin`/`end` free of per-thread stacks.
 """
@@ -16,12 +16,15 @@ from time import perf_counter_ns
 
 from ._profiler_state import PROFILER
 
-# Slots of a record (a plain list: the cheapest object to make per op).
-NAME, START, END, THREAD, KIND, SHAPES, SEQ, EXTRA = range(8)
+# A record is a plain list, the cheapest object to make per op: [name, start_ns, end_ns, thread]
+# on the fast path, with a fifth slot, a `Details`, when a session asks for more (or for links).
+NAME, START, END, THREAD, DETAILS = range(5)
 # Kinds of record.
 OP, USER_ANNOTATION = 0, 1
 
-_get_thread_id = threading.get_native_id
+# The Python thread ident costs a fraction of the OS thread id (a system call); the Chrome trace
+# maps idents to OS ids once, when it is written.
+_get_thread_id = threading.get_ident
 # Frames from these folders are the engine's own, not the user's, when stacks are recorded.
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -55,17 +58,25 @@ def _user_stack():
     return entries
 
 
-class _Extra:
-    """What a detailed record carries beyond the times: memory, CUDA events, stack."""
+class Details:
+    """What a record carries beyond name and times: kind, shapes, sequence number, memory, CUDA, stack."""
 
-    __slots__ = ("memory_before", "memory_after", "cuda_start", "cuda_end", "stack")
+    __slots__ = ("kind", "shapes", "seq", "memory_before", "memory_after", "cuda_start", "cuda_end", "stack")
 
-    def __init__(self):
+    def __init__(self, kind=OP):
+        self.kind = kind
+        self.shapes = None
+        self.seq = -1
         self.memory_before = 0
         self.memory_after = 0
         self.cuda_start = None
         self.cuda_end = None
         self.stack = None
+
+
+def details_of(record):
+    """The record's Details, or None for a fast-path record."""
+    return record[DETAILS] if len(record) > DETAILS else None
 
 
 class Session:
@@ -92,13 +103,17 @@ class Session:
 
 
 class Recorder:
-    """Installed as `PROFILER.recorder` while at least one session listens."""
+    """Installed as `PROFILER.recorder` while at least one session listens.
+
+    `begin`/`end` are the fast path (names and times). While any session wants details, instance
+    attributes of the same names shadow them with `_begin_detailed`/`_end_detailed`, so neither
+    path tests a flag per op.
+    """
 
     def __init__(self):
         self.log = []
+        self._append = self.log.append
         self.sessions = []
-        # True while any session wants more than names and times (shapes, memory, CUDA, stacks).
-        self.detailed = False
         self._shapes = False
         self._memory = False
         self._stack = False
@@ -106,20 +121,17 @@ class Recorder:
         self._lock = threading.Lock()
 
     # -- the dispatch contract ----------------------------------------------------------------------
-    def begin(self, name, inputs):
+    # The clock and the thread id are default arguments so that the hot path reads locals, not
+    # globals: measurable at a few hundred thousand calls a second.
+    def begin(self, name, inputs, _now=perf_counter_ns, _thread=_get_thread_id):
         """Open a record for an op or a backward node; returns the token `end` takes."""
-        if self.detailed:
-            return self._begin_detailed(name, inputs, OP)
-        record = [name, 0, 0, _get_thread_id(), OP, None, -1, None]
-        self.log.append(record)
-        record[START] = perf_counter_ns()
+        record = [name, _now(), 0, _thread()]
+        self._append(record)
         return record
 
-    def end(self, token):
+    def end(self, token, _now=perf_counter_ns):
         """Close the record `begin` returned."""
-        token[END] = perf_counter_ns()
-        if token[EXTRA] is not None:
-            self._end_detailed(token[EXTRA])
+        token[END] = _now()
 
     def link(self, token, node):
         """Tie a record to a grad_fn node (forward op that made it, or its backward run).
@@ -131,38 +143,43 @@ class Recorder:
         if seq is None:
             sequence_nr = getattr(node, "_sequence_nr", None)
             seq = sequence_nr() if callable(sequence_nr) else sequence_nr
-        if seq is not None:
-            token[SEQ] = seq
+        if seq is None:
+            return
+        if len(token) == DETAILS:
+            token.append(Details())
+        token[DETAILS].seq = seq
 
     def begin_annotation(self, name):
         """Open a record_function block (a user annotation whose total includes its children)."""
         return self._begin_detailed(name, (), USER_ANNOTATION)
 
     # -- the slower path, only while some session asks for details -------------------------------
-    def _begin_detailed(self, name, inputs, kind):
-        record = [name, 0, 0, _get_thread_id(), kind, None, -1, None]
+    def _begin_detailed(self, name, inputs, kind=OP):
+        details = Details(kind)
         if self._shapes:
-            record[SHAPES] = _shapes_of(inputs)
-        on_cuda = self._cupy is not None and _on_cuda(inputs)
-        if self._memory or self._stack or on_cuda:
-            extra = record[EXTRA] = _Extra()
-            if self._stack:
-                extra.stack = _user_stack()
-            if self._memory:
-                extra.memory_before = tracemalloc.get_traced_memory()[0]
-            if on_cuda:
-                extra.cuda_start = self._cupy.cuda.Event()
-                extra.cuda_start.record()
-        self.log.append(record)
+            details.shapes = _shapes_of(inputs)
+        if self._stack:
+            details.stack = _user_stack()
+        if self._memory:
+            details.memory_before = tracemalloc.get_traced_memory()[0]
+        if self._cupy is not None and _on_cuda(inputs):
+            details.cuda_start = self._cupy.cuda.Event()
+            details.cuda_start.record()
+        record = [name, 0, 0, _get_thread_id(), details]
+        self._append(record)
         record[START] = perf_counter_ns()
         return record
 
-    def _end_detailed(self, extra):
-        if extra.cuda_start is not None:
-            extra.cuda_end = self._cupy.cuda.Event()
-            extra.cuda_end.record()
+    def _end_detailed(self, token):
+        token[END] = perf_counter_ns()
+        details = details_of(token)
+        if details is None:
+            return
+        if details.cuda_start is not None:
+            details.cuda_end = self._cupy.cuda.Event()
+            details.cuda_end.record()
         if self._memory:
-            extra.memory_after = tracemalloc.get_traced_memory()[0]
+            details.memory_after = tracemalloc.get_traced_memory()[0]
 
     # -- sessions ----------------------------------------------------------------------------------
     def start_session(self, session):
@@ -191,6 +208,7 @@ class Recorder:
             if not self.sessions:
                 PROFILER.active = False
                 self.log = []
+                self._append = self.log.append
             else:
                 self._trim_log()
             self._configure()
@@ -220,7 +238,12 @@ class Recorder:
             except ImportError:
                 cupy = None
         self._cupy = cupy if sessions else None
-        self.detailed = self._shapes or self._memory or self._stack or self._cupy is not None
+        if self._shapes or self._memory or self._stack or self._cupy is not None:
+            self.begin = self._begin_detailed
+            self.end = self._end_detailed
+        else:
+            self.__dict__.pop("begin", None)
+            self.__dict__.pop("end", None)
 
 
 #: the one recorder; sessions come and go, dispatch sees it through PROFILER.recorder

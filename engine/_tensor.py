@@ -114,6 +114,10 @@ class Tensor:
         self._grad = None
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def retains_grad(self):
         return self._retains_grad
 
@@ -161,10 +165,7 @@ class Tensor:
             return
         if self._retains_grad:
             return
-        gf = self.grad_fn
-        if gf._retained is None:
-            gf._retained = {}
-        gf._retained[self._output_nr] = weakref.ref(self)
+        self.grad_fn._extras().setdefault("retained", {})[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
     def register_hook(self, hook):

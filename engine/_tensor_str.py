@@ -281,11 +281,12 @@ def format_tensor(data, *, dtype_name, is_floating, is_complex, device="cpu", re
 
     default_name, default_complex_name = _default_dtype_names()
     shape = tuple(data.shape)
+    tensor_str = tensor_contents
     if device_type == "meta":
         suffixes.append(f"size={shape}")
         if dtype_name != default_name:
             suffixes.append(f"dtype={dtype_name}")
-        tensor_str = "..."
+        tensor_str = "..." if tensor_str is None else tensor_str
     elif data.size == 0:
         # torch prints the shape unless it is (0,), like numpy
         if len(shape) != 1:
@@ -293,15 +294,14 @@ def format_tensor(data, *, dtype_name, is_floating, is_complex, device="cpu", re
         # no elements to infer an int64 dtype from, so only the default float dtype goes unnamed
         if dtype_name != default_name:
             suffixes.append(f"dtype={dtype_name}")
-        tensor_str = "[]"
+        tensor_str = "[]" if tensor_str is None else tensor_str
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={shape}")
         if dtype_name not in (default_name, default_complex_name, "torch.int64", "torch.bool"):
             suffixes.append(f"dtype={dtype_name}")
-        tensor_str = None if tensor_contents is not None else _tensor_str(data, indent, is_floating, is_complex)
-    if tensor_contents is not None:
-        tensor_str = tensor_contents
+        if tensor_str is None:
+            tensor_str = _tensor_str(data, indent, is_floating, is_complex)
 
     if grad_fn_name is not None:
         suffixes.append(f"grad_fn=<{grad_fn_name}>")

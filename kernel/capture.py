@@ -4,6 +4,7 @@ Writes are buffered and flushed in chunks, so a cell printing a million lines co
 events rather than a million, while the order of stdout and stderr text is kept exactly: a switch
 from one stream to the other flushes the buffer first.
 """
+import contextlib
 import io
 import sys
 import threading
@@ -88,12 +89,18 @@ class CapturedStream(io.TextIOBase):
 
 
 class OutputCapture:
-    """Context manager routing sys.stdout/sys.stderr of the executing thread to `events.stream`."""
+    """Context manager routing sys.stdout/sys.stderr of the executing thread to `events.stream`.
+
+    `self.events` wraps the front end's events: each call runs with the process's own streams back
+    in place, so a front end that prints (the REPL) writes to the terminal instead of into itself.
+    """
 
     def __init__(self, events):
-        self.router = StreamRouter(events, threading.current_thread())
+        self.events = UncapturedEvents(events, self)
+        self.router = StreamRouter(self.events, threading.current_thread())
         self.stdout = CapturedStream(self.router, "stdout", sys.__stdout__)
         self.stderr = CapturedStream(self.router, "stderr", sys.__stderr__)
+        self._saved = None
 
     def __enter__(self):
         self._saved = sys.stdout, sys.stderr
@@ -103,10 +110,39 @@ class OutputCapture:
     def __exit__(self, *exc):
         self.router.flush()
         sys.stdout, sys.stderr = self._saved
+        self._saved = None
         return False
+
+    @contextlib.contextmanager
+    def suspended(self):
+        """The process's own stdout/stderr for the duration (when this capture is in place)."""
+        if self._saved is None or sys.stdout is not self.stdout:
+            yield
+            return
+        sys.stdout, sys.stderr = self._saved
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = self.stdout, self.stderr
 
     def flush(self):
         self.router.flush()
+
+
+class UncapturedEvents:
+    """The front end's events object, each method called outside the capture."""
+
+    def __init__(self, events, capture):
+        self._events = events
+        self._capture = capture
+
+    def __getattr__(self, name):
+        method = getattr(self._events, name)
+
+        def call(*args, **kwargs):
+            with self._capture.suspended():
+                return method(*args, **kwargs)
+        return call
 
 
 class WarningCapture:

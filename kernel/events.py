@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-REPORT_MIME = "application/vnd.gradtrace.report+json"
-
 
 class StdinNotImplementedError(IOError, NotImplementedError):
     """input() was called for a request whose client does not answer input requests."""

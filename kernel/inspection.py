@@ -54,8 +54,10 @@ def _graph_lines(tensor, names):
         return []
     lines = []
     if tensor.grad_fn is not None or tensor.requires_grad:
-        lines.append("grad_fn chain:")
-        lines.extend("    " + line for line in introspect.chain(tensor, names)["text"].splitlines())
+        found = introspect.chain(tensor, names)
+        if found:
+            lines.append("grad_fn chain:")
+            lines.extend("    " + line for line in found["text"].splitlines())
     if tensor.grad_fn is not None:
         memory = introspect.graph_memory(tensor)
         lines.append(f"graph memory:  {memory['nodes']} nodes, {memory['saved_tensors']} saved tensors, "

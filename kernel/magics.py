@@ -86,8 +86,14 @@ class MagicCommands:
         tensor = self._tensor("graph", args.strip())
         introspect = self._introspect("graph")
         names = self._service.tensor_names()
-        self._service.display_data({"text/plain": introspect.tree_text(tensor, names),
-                                    "text/vnd.mermaid": introspect.mermaid(tensor, names)})
+        tree = introspect.tree_text(tensor, names)
+        if tree is None:
+            raise UsageError(f"%graph: {args.strip()} has no autograd graph (requires_grad=False).")
+        data = {"text/plain": tree}
+        diagram = introspect.mermaid(tensor, names)
+        if diagram:
+            data["text/vnd.mermaid"] = diagram
+        self._service.display_data(data)
 
     def explain(self, args):
         """%explain OUT LEAF: the chain-rule paths from OUT to LEAF with their local derivatives."""
@@ -96,7 +102,10 @@ class MagicCommands:
             raise UsageError("%explain needs an output and a leaf, e.g. %explain loss w")
         output, leaf = (self._tensor("explain", word) for word in words)
         introspect = self._introspect("explain")
-        derivation = introspect.explain(output, leaf, self._service.tensor_names())
+        try:
+            derivation = introspect.explain(output, leaf, self._service.tensor_names())
+        except (ValueError, RuntimeError, introspect.GraphFreedError) as error:
+            raise UsageError(f"%explain: {error}") from None
         self._service.display_data({"text/plain": derivation.text(),
                                     "application/vnd.gradtrace.explain+json": derivation.to_dict()})
 

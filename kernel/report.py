@@ -153,7 +153,8 @@ def _bound_entry(name, tensor, names, lens, introspect):
     grad_fn = tensor.grad_fn
     chain = None
     if lens.chains and introspect is not None and (grad_fn is not None or tensor.requires_grad):
-        chain = introspect.chain(tensor, names)["text"]
+        found = introspect.chain(tensor, names)
+        chain = found["text"] if found else None
     return {
         "name": name,
         "repr": _short_repr(tensor),
@@ -172,7 +173,8 @@ def _largest_graph(bound_tensors, names, introspect):
     if not candidates or introspect is None:
         return None
     name, tensor = max(candidates, key=lambda item: introspect.graph_memory(item[1])["nodes"])
-    return {"name": name, "mermaid": introspect.mermaid(tensor, names)}
+    text = introspect.mermaid(tensor, names)
+    return {"name": name, "mermaid": text} if text else None
 
 
 def build_report(before, after, *, lens, execution_count, profile_events=None, notes=(), statement=None,

@@ -55,15 +55,17 @@ class KernelServer:
     def __init__(self, info: ConnectionInfo, service_factory=_default_service) -> None:
         self.info = info
         self.context = zmq.Context()
+        # Bind before importing jupyter_client.session (the slowest import): clients connect and
+        # queue their first requests meanwhile, instead of waiting out a 100 ms reconnect interval.
+        self.sockets = bind_sockets(self.context, info)
         self.session = new_session(info)
         # Shell and control threads share one Session, so a message replayed from one channel
         # onto the other is caught by the same digest history; the lock keeps that history sane.
         self._session_lock = threading.Lock()
-        self.sockets = bind_sockets(self.context, info)
         self.publisher = IOPubPublisher(self.sockets["iopub"], self.session)
         self._service_factory = service_factory
         self._service = None
-        self._service_lock = threading.Lock()
+        self._service_lock = threading.RLock()
         self._kernel_info = None
         self._main_thread = threading.main_thread()
         self._executing = False
@@ -94,13 +96,20 @@ class KernelServer:
         """The language service, created on first use (it may import the engine)."""
         if self._service is None:
             with self._service_lock:
-                if self._service is None:
-                    self._service = self._service_factory()
+                return self._service_locked()
+        return self._service
+
+    def _service_locked(self):
+        if self._service is None:
+            self._service = self._service_factory()
         return self._service
 
     def serve_forever(self) -> int:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
+        # Create the service and the kernel_info answer while the first client is still connecting
+        # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
+        threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
         threading.Thread(target=self._serve_heartbeat, name="gradtrace-heartbeat", daemon=True).start()
         threading.Thread(target=self._serve_control, name="gradtrace-control", daemon=True).start()
         if threading.current_thread() is self._main_thread:
@@ -111,6 +120,12 @@ class KernelServer:
         finally:
             self._close()
         return 0
+
+    def _prepare(self) -> None:
+        try:
+            self.kernel_info()
+        except Exception:
+            log.debug("preparing the language service failed; the first request will retry", exc_info=True)
 
     def _serve_shell(self) -> None:
         shell, stdin = self.sockets["shell"], self.sockets["stdin"]
@@ -289,19 +304,24 @@ class KernelServer:
 
     def kernel_info_request(self, sock, idents, msg) -> None:
         """Language, banner and protocol version (served on shell and control)."""
-        if self._kernel_info is None:
-            service = self.service
-            self._kernel_info = {
-                "status": "ok",
-                "protocol_version": PROTOCOL_VERSION,
-                "implementation": "gradtrace",
-                "implementation_version": _kernel_version(),
-                "language_info": service.language_info,
-                "banner": service.banner,
-                "help_links": HELP_LINKS,
-                "debugger": False,
-            }
-        self._reply(sock, idents, msg, self._kernel_info)
+        self._reply(sock, idents, msg, self.kernel_info())
+
+    def kernel_info(self) -> dict:
+        """The kernel_info_reply content (computed once)."""
+        with self._service_lock:
+            if self._kernel_info is None:
+                service = self._service_locked()
+                self._kernel_info = {
+                    "status": "ok",
+                    "protocol_version": PROTOCOL_VERSION,
+                    "implementation": "gradtrace",
+                    "implementation_version": _kernel_version(),
+                    "language_info": service.language_info,
+                    "banner": service.banner,
+                    "help_links": HELP_LINKS,
+                    "debugger": False,
+                }
+            return self._kernel_info
 
     def comm_info_request(self, sock, idents, msg) -> None:
         """No comm targets are registered, so no comms are ever open."""
@@ -347,7 +367,11 @@ class KernelServer:
 
     def _on_sigterm(self, signum, frame) -> None:
         log.info("SIGTERM; flushing output and exiting")
-        self.publisher.flush(timeout=1.0)
+        # Flush from another thread: this handler may have interrupted the main thread while it
+        # held the publisher's lock, and waiting on that here would never end.
+        flusher = threading.Thread(target=self.publisher.flush, args=(1.0,), daemon=True)
+        flusher.start()
+        flusher.join(1.5)
         os._exit(0)
 
     def _begin_shutdown(self) -> None:

@@ -209,7 +209,7 @@ class LanguageService:
             filename = runner.input_filename(f"silent-{self._run_number}")
         outcome = ExecuteOutcome(status="ok", execution_count=self.execution_count)
         self._payload = outcome.payload
-        with self._running(events):
+        with self._running(events) as events:
             try:
                 self._run_units(code, filename, events, outcome, silent=silent, store=store)
             except ExitRequest as request:
@@ -335,13 +335,13 @@ class LanguageService:
         saved_sigint = signal.signal(signal.SIGINT, self._on_sigint) if in_main_thread else None
         with self._state_lock:
             self._running_thread = threading.current_thread()
-        self._events, self._capture = events, capture
+        self._events, self._capture = capture.events, capture
         sys.modules["__main__"] = self._main_module  # pickle and dataclasses look user classes up here
         builtins.input, getpass.getpass = self._input, self._getpass
         try:
             with capture, self._warnings.capture(capture.stderr) as scope:
                 self._warning_scope = scope
-                yield
+                yield capture.events
         finally:
             builtins.input, getpass.getpass = saved_input, saved_getpass
             if saved_main is not None:

@@ -26,8 +26,9 @@ class Repl:
     # -- the loop -------------------------------------------------------------------------------
     def run(self):
         """Run until the user leaves; returns the process exit code."""
-        self._print(self.transport.banner)
-        self._watch()
+        # The transport starts watching once the first prompt is drawn: a local service then loads
+        # while the user types, and its banner (like a kernel's) is printed above the prompt.
+        self.session.app.after_render += self._after_first_render
         try:
             while True:
                 if self._kernel_died.is_set() and not self._recover():
@@ -80,6 +81,10 @@ class Repl:
         return answer.strip().lower() in ("", "y", "yes")
 
     # -- a remote kernel's idle output and death ------------------------------------------------
+    def _after_first_render(self, app):
+        app.after_render -= self._after_first_render
+        self._watch()
+
     def _watch(self):
         self.transport.watch(IdleOutput(self._print_above_prompt, self.color), self._on_kernel_death)
 
@@ -110,6 +115,8 @@ class Repl:
     def _recover(self):
         """Tell the user the kernel died and offer to restart (ours) or reconnect; False to leave."""
         transport = self.transport
+        if not getattr(transport, "can_reconnect", False):
+            return False  # an in-process service that failed has said why already
         self._print("gradtrace: the kernel died (it stopped answering its heartbeat).")
         choices = "[r]estart, re[c]onnect or [q]uit" if transport.can_restart else "re[c]onnect or [q]uit"
         while True:

@@ -5,7 +5,8 @@ KeyboardInterrupt inside it, exactly as in the plain Python REPL; no signal jugg
 """
 import threading
 
-from .transport import ConnectError, ExecuteReply
+from .keys import fallback_is_complete
+from .transport import ConnectError, ExecuteReply, KernelDied
 
 # A completion or inspection slower than this is dropped rather than freezing the prompt (jedi can be slow).
 QUERY_TIMEOUT_S = 1.0
@@ -64,19 +65,54 @@ class _BoundedCall:
 
 
 class LocalTransport:
-    """Drives a gradtrace.kernel.service.LanguageService in this process."""
+    """Drives a gradtrace.kernel.service.LanguageService in this process.
+
+    Without a service given, it is built in a background thread started by `watch()` (after the
+    first prompt is on screen), so the user can start typing while the engine's modules load;
+    anything that needs the service waits for it.
+    """
 
     can_restart = False
+    can_reconnect = False
 
     def __init__(self, service=None, *, torch_mode=None):
-        if service is None:
-            from gradtrace.kernel.service import LanguageService
+        self._service = service
+        self._load_error = None
+        self._loaded = threading.Event()
+        self._loader = None
+        if service is not None:
+            self._loaded.set()
+        else:
+            from gradtrace.kernel.torch_alias import resolve_torch_mode
             try:
-                service = LanguageService(torch_mode=torch_mode)
-            except ValueError as error:  # a bad GRADTRACE_TORCH value
+                self._torch_mode = resolve_torch_mode(torch_mode)  # a bad value fails now, not later
+            except ValueError as error:
                 raise ConnectError(str(error)) from None
-        self.service = service
         self._bounded = _BoundedCall(QUERY_TIMEOUT_S)
+
+    # -- loading the service ------------------------------------------------------------------------
+    def _start_loading(self):
+        if self._loader is None and not self._loaded.is_set():
+            self._loader = threading.Thread(target=self._load, daemon=True, name="gradtrace-service")
+            self._loader.start()
+
+    def _load(self):
+        try:
+            from gradtrace.kernel.service import LanguageService
+            self._service = LanguageService(torch_mode=self._torch_mode)
+        except Exception as error:  # reported by whoever needs the service
+            self._load_error = error
+        finally:
+            self._loaded.set()
+
+    @property
+    def service(self):
+        """The LanguageService, waiting for it to load; KernelDied when it could not be built."""
+        self._start_loading()
+        self._loaded.wait()
+        if self._service is None:
+            raise KernelDied(f"the language service could not start: {self._load_error}")
+        return self._service
 
     @property
     def banner(self):
@@ -84,7 +120,7 @@ class LocalTransport:
 
     @property
     def execution_count(self):
-        return self.service.execution_count
+        return self._service.execution_count if self._service is not None else 0
 
     def execute(self, code, handlers):
         try:
@@ -103,11 +139,17 @@ class LocalTransport:
         return ExecuteReply(outcome.status, outcome.execution_count, payload)
 
     def complete(self, code, cursor_pos):
-        return self._bounded(self.service.complete, code, cursor_pos)
+        try:
+            return self._bounded(self.service.complete, code, cursor_pos)
+        except KernelDied:
+            return None
 
     def is_complete(self, code):
-        # In-process and cheap (codeop-level work): no bound needed.
-        return self.service.is_complete(code)
+        try:
+            service = self.service
+        except KernelDied:
+            return fallback_is_complete(code)
+        return service.is_complete(code)  # in-process and cheap: no bound needed
 
     def inspect(self, code, cursor_pos, detail_level=0):
         return self._bounded(self.service.inspect, code, cursor_pos, detail_level)
@@ -119,8 +161,19 @@ class LocalTransport:
         return True
 
     def watch(self, idle_handlers, on_death):
-        """Nothing runs between executions in-process, so there is nothing to watch."""
+        """Load the service in the background; show its banner, or report that it failed."""
+        def load_then_greet():
+            try:
+                banner = self.banner
+            except KernelDied as error:
+                idle_handlers.stream("stderr", f"gradtrace: {error}\n")
+                on_death()
+                return
+            idle_handlers.stream("stdout", banner if banner.endswith("\n") else banner + "\n")
+
+        threading.Thread(target=load_then_greet, daemon=True, name="gradtrace-greeter").start()
 
     def close(self):
-        self.service.shutdown()
+        if self._service is not None:
+            self._service.shutdown()
 

@@ -105,6 +105,8 @@ def _kernel_spec_manager():
 class RemoteTransport:
     """A kernel behind five ZeroMQ sockets; see the module docstring for the threading."""
 
+    can_reconnect = True
+
     def __init__(self, client, *, manager=None, connection_file=None, label="the kernel"):
         self.client = client
         self.manager = manager
@@ -295,6 +297,10 @@ class RemoteTransport:
         return self.client.hb_channel.is_beating()
 
     def watch(self, idle_handlers, on_death):
+        """Show the banner, then print output that arrives while idle and report the kernel's death."""
+        if self.banner:
+            idle_handlers.stream("stdout", self.banner if self.banner.endswith("\n") else self.banner + "\n")
+            self.banner = ""  # once per attachment
         self._idle_handlers = idle_handlers
         self._on_death = on_death
         self._start_watcher()

@@ -52,6 +52,7 @@ class Transport(Protocol):
     banner: str
     execution_count: int  # of the last input stored in history (the next prompt shows one more)
     can_restart: bool  # True only for a kernel this REPL started
+    can_reconnect: bool  # False for the in-process service
 
     def execute(self, code: str, handlers: OutputHandlers) -> ExecuteReply:
         """Run `code`, feeding output to `handlers`; Ctrl-C (KeyboardInterrupt) interrupts the code."""
@@ -72,7 +73,8 @@ class Transport(Protocol):
         """Whether the service still answers."""
 
     def watch(self, idle_handlers: OutputHandlers, on_death: Callable[[], None]) -> None:
-        """Deliver output that arrives between executions, and report the service's death."""
+        """Start serving the prompt: the banner, then output arriving between executions, go to
+        `idle_handlers`; `on_death` is called (from another thread) if the service dies."""
 
     def close(self) -> None:
         """Detach; shut the kernel down only if this REPL started it."""

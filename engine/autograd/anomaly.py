@@ -16,7 +16,7 @@ STATE = _AnomalyState()
 
 def record_forward(node):
     """Called when a node is made while anomaly mode is on: keep the forward stack for error messages."""
-    node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+    node._extras()["anomaly_trace"] = "".join(traceback.format_stack()[:-3])
 
 
 def check(node, outs):

@@ -1,5 +1,5 @@
 """The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
-import heapq
+import gc
 
 from .._grad_mode import GRAD
 from .._profiler_state import PROFILER
@@ -106,23 +106,29 @@ def _roots(tensors, grad_tensors):
     return roots
 
 
-def _dependencies(start_nodes):
-    """Count, for every reachable node, how many edges lead into it (iterative DFS)."""
-    deps = {}
-    seen = set()
+def _reachable(start_nodes):
+    """Every node reachable from the roots (iterative DFS: deep graphs are fine)."""
+    seen = set(start_nodes)
     stack = list(start_nodes)
-    for n in stack:
-        seen.add(n)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None and nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    return deps, seen
+    return seen
+
+
+def _execution_order(nodes):
+    """Newest node first. A node is always made after the nodes of its inputs, so creation order reversed
+    is a dependency order; AccumulateGrad sinks (made lazily) go last."""
+    ops = [n for n in nodes if not isinstance(n, AccumulateGrad)]
+    ops.sort(key=_seq_of, reverse=True)
+    ops.extend(n for n in nodes if isinstance(n, AccumulateGrad))
+    return ops
+
+
+def _seq_of(node):
+    return node._seq
 
 
 def _needed_nodes(nodes, capture_nodes):
@@ -166,22 +172,23 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
             buf = buffers[node] = [None] * node.num_outputs
             root_nodes.append(node)
         buf[nr] = _add(buf[nr], g)
-    deps, reachable = _dependencies(root_nodes)
-    needed = None
+    reachable = _reachable(root_nodes)
     if capture is not None:
-        needed = _needed_nodes(root_nodes, {n for n, _ in capture[0]})
+        reachable &= _needed_nodes(root_nodes, {n for n, _ in capture[0]})
     elif accumulate_only is not None:
-        needed = _needed_nodes(root_nodes, {n for n, _ in accumulate_only})
-    ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
+        reachable &= _needed_nodes(root_nodes, {n for n, _ in accumulate_only})
+    order = _execution_order(reachable)
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
     profiling = PROFILER.active
+    # The graph holds no reference cycles, and backward makes none: the cyclic GC has nothing to find here
+    # and would only walk the live graph over and over.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        while ready:
-            _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node)
-            if needed is not None and node not in needed:
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
                 continue
             if capture is not None:
                 targets = capture[0]
@@ -190,7 +197,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
                     idxs = targets.get((node, nr))
                     if idxs is not None:
                         hit = True
-                        g = _run_prehooks(node, grads)[nr] if node._prehooks else grads[nr]
+                        g = _run_prehooks(node, grads)[nr] if node._extra else grads[nr]
                         for i in idxs:
                             capture[1][i] = g if create_graph else (g.detach() if g is not None else None)
                 if hit and isinstance(node, AccumulateGrad):
@@ -198,31 +205,29 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
             if isinstance(node, AccumulateGrad):
                 if accumulate_only is not None and (node, 0) not in accumulate_only:
                     continue
-                if capture is None:
+                if capture is None and grads[0] is not None:
                     _accumulate(node, grads[0], create_graph, profiling)
                 continue
             outs = _evaluate(node, grads, profiling)
             if not retain_graph:
                 node.release()
             for (nxt, nr), g in zip(node.next_functions, outs):
-                if nxt is None:
+                if nxt is None or g is None:
                     continue
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * nxt.num_outputs
-                if g is not None:
-                    buf[nr] = _add(buf[nr], g)
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                prev = buf[nr]
+                buf[nr] = g if prev is None else prev + g
     finally:
         GRAD.enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _run_prehooks(node, grads):
     grads = list(grads)
-    for key, (which, fn) in list(node._prehooks.items()):
+    for key, (which, fn) in list((node._prehooks or {}).items()):
         if which == "node":
             res = fn(tuple(grads))
             if res is not None:
@@ -248,10 +253,11 @@ def _evaluate(node, grads, profiling):
 
 
 def _evaluate_node(node, grads):
-    if node._prehooks:
-        grads = _run_prehooks(node, grads)
-    if node._retained:
-        for nr, ref in node._retained.items():
+    extra = node._extra
+    if extra:
+        if "prehooks" in extra:
+            grads = _run_prehooks(node, grads)
+        for nr, ref in extra.get("retained", {}).items():
             t = ref()
             if t is not None and grads[nr] is not None:
                 g = grads[nr] if GRAD.enabled else grads[nr].detach()
@@ -264,8 +270,8 @@ def _evaluate_node(node, grads):
         outs = node.backward(*grads)
     if anomaly.STATE.enabled:
         anomaly.check(node, outs)
-    if node._hooks:
-        for fn in list(node._hooks.values()):
+    if extra and "hooks" in extra:
+        for fn in list(extra["hooks"].values()):
             res = fn(tuple(outs), tuple(grads))
             if res is not None:
                 outs = tuple(res)

@@ -8,6 +8,8 @@ reference counting alone.
 """
 import itertools
 
+from .._grad_mode import GRAD
+
 _sequence = itertools.count()
 
 FREED_MESSAGE = (
@@ -44,8 +46,9 @@ class RemovableHandle:
 class Node:
     """Base of every grad_fn."""
 
-    __slots__ = ("next_functions", "_seq", "_saved", "_versions", "_hooks", "_prehooks", "_retained",
-                 "_anomaly_trace", "__weakref__")
+    # `_hooks`, `_prehooks`, `_retained` (weakrefs to outputs that retain_grad) and `_anomaly_trace` are
+    # rare, so they live on the class as None until set; a node costs four stores to make.
+    __slots__ = ("next_functions", "_seq", "_saved", "_versions", "_extra", "__weakref__")
     #: names of the tensors in `_saved`, readable as `_saved_<name>` like torch's
     saved_names = ()
     num_outputs = 1
@@ -54,10 +57,29 @@ class Node:
         self._seq = next(_sequence)
         self._saved = ()
         self._versions = ()
-        self._hooks = None
-        self._prehooks = None
-        self._retained = None
-        self._anomaly_trace = None
+        self._extra = None
+
+    def _extras(self):
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @property
+    def _hooks(self):
+        return self._extra.get("hooks") if self._extra else None
+
+    @property
+    def _prehooks(self):
+        return self._extra.get("prehooks") if self._extra else None
+
+    @property
+    def _retained(self):
+        return self._extra.get("retained") if self._extra else None
+
+    @property
+    def _anomaly_trace(self):
+        return self._extra.get("anomaly_trace") if self._extra else None
 
     # -- the torch-facing contract ---------------------------------------------------------------
     def name(self):
@@ -78,26 +100,28 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node's backward."""
-        if self._hooks is None:
-            self._hooks = {}
-        handle = RemovableHandle(self._hooks)
-        self._hooks[handle.id] = fn
+        hooks = self._extras().setdefault("hooks", {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
         return handle
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node's backward and may return replacements."""
-        if self._prehooks is None:
-            self._prehooks = {}
-        handle = RemovableHandle(self._prehooks)
-        self._prehooks[handle.id] = ("node", fn)
+        prehooks = self._extras().setdefault("prehooks", {})
+        handle = RemovableHandle(prehooks)
+        prehooks[handle.id] = ("node", fn)
         return handle
 
     def _register_tensor_hook(self, output_nr, fn):
-        if self._prehooks is None:
-            self._prehooks = {}
-        handle = RemovableHandle(self._prehooks)
-        self._prehooks[handle.id] = (output_nr, fn)
+        prehooks = self._extras().setdefault("prehooks", {})
+        handle = RemovableHandle(prehooks)
+        prehooks[handle.id] = (output_nr, fn)
         return handle
+
+    def __dir__(self):
+        names = set(super().__dir__())
+        names.update("_saved_" + n for n in type(self).saved_names)
+        return sorted(names)
 
     def __getattr__(self, attr):
         # `_saved_self`, `_saved_other`, `_saved_exponent`, ...: torch's read-only views of saved values.
@@ -118,7 +142,7 @@ class Node:
     def save(self, *tensors):
         """Keep tensors (inputs) for backward, remembering their versions."""
         self._saved = tensors
-        self._versions = tuple(t._version if t is not None else 0 for t in tensors)
+        self._versions = tuple([t._version if t is not None else 0 for t in tensors])
 
     def saved(self):
         """The saved tensors, after checking none was modified in place since it was saved."""
@@ -128,7 +152,22 @@ class Node:
         for t, v in zip(saved, self._versions):
             if t is not None and t._version != v:
                 raise RuntimeError(_modified_message(t, v))
+        if "result" in type(self).saved_names and GRAD.enabled:
+            # A saved output is kept detached (no node -> output -> node cycle); when backward itself is
+            # recorded (create_graph), hand it out again as this node's output so higher-order
+            # gradients flow through it.
+            i = type(self).saved_names.index("result")
+            saved = saved[:i] + (self._as_output(saved[i]),) + saved[i + 1:]
         return saved
+
+    def _as_output(self, detached):
+        from .._tensor import Tensor
+
+        out = Tensor._make(detached._data, detached.dtype)
+        out._vc = detached._vc
+        out._requires_grad = True
+        out.grad_fn = self
+        return out
 
     def release(self):
         """Free saved values after a backward without retain_graph."""

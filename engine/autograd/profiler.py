@@ -8,8 +8,7 @@ import functools
 import sys
 import warnings
 
-from .._profiler_recorder import (END, EXTRA, KIND, NAME, RECORDER, SEQ, SHAPES, START, THREAD,
-                                  USER_ANNOTATION, Session)
+from .._profiler_recorder import END, NAME, RECORDER, START, THREAD, USER_ANNOTATION, Session, details_of
 from .._profiler_state import PROFILER
 from .profiler_util import (BACKWARD_FUNCTION_SCOPE, EVALUATE_FUNCTION_PREFIX, DeviceType, EventList,
                             FunctionEvent, FunctionEventAvg)
@@ -30,13 +29,13 @@ def _cuda_available():
         return False
 
 
-def _elapsed_device_us(extra):
-    if extra is None or extra.cuda_start is None or extra.cuda_end is None:
+def _elapsed_device_us(details):
+    if details is None or details.cuda_start is None or details.cuda_end is None:
         return None
-    extra.cuda_end.synchronize()
+    details.cuda_end.synchronize()
     import cupy
 
-    return cupy.cuda.get_elapsed_time(extra.cuda_start, extra.cuda_end) * 1000.0
+    return cupy.cuda.get_elapsed_time(details.cuda_start, details.cuda_end) * 1000.0
 
 
 def _build_events(session):
@@ -44,7 +43,8 @@ def _build_events(session):
     records = session.records or []
     origin = session.start_ns
     use_device = session.use_device
-    device_times = [_elapsed_device_us(r[EXTRA]) for r in records]
+    all_details = [details_of(r) for r in records]
+    device_times = [_elapsed_device_us(d) for d in all_details]
     if use_device is None and any(t is not None for t in device_times):
         use_device = "cuda"
     record_shapes = session.record_shapes
@@ -52,21 +52,22 @@ def _build_events(session):
     open_by_thread = {}
     for index, record in enumerate(records):
         event = FunctionEvent._recorded(index + 1, record[NAME], record[THREAD], (record[START] - origin) / 1000.0,
-                                        (record[END] - origin) / 1000.0,
-                                        record[SHAPES] if record_shapes and record[SHAPES] is not None else [])
-        if record[SEQ] >= 0:
-            event.sequence_nr = record[SEQ]
-        if record[KIND] == USER_ANNOTATION:
-            event.is_user_annotation = True
+                                        (record[END] - origin) / 1000.0, [])
         if use_device is not None:
             event.use_device = use_device
             event.device_time_measured_us = device_times[index]
-        extra = record[EXTRA]
-        if extra is not None:
+        details = all_details[index]
+        if details is not None:
+            if details.seq >= 0:
+                event.sequence_nr = details.seq
+            if details.kind == USER_ANNOTATION:
+                event.is_user_annotation = True
+            if record_shapes and details.shapes is not None:
+                event.input_shapes = details.shapes
             if session.profile_memory:
-                event.cpu_memory_usage = extra.memory_after - extra.memory_before
-            if session.with_stack and extra.stack:
-                event.stack = extra.stack
+                event.cpu_memory_usage = details.memory_after - details.memory_before
+            if session.with_stack and details.stack:
+                event.stack = details.stack
         # Records of one thread come in the order they began, so the innermost still-open record is
         # the parent (torch finds the same tree from the intervals, after sorting them).
         stack = open_by_thread.setdefault(record[THREAD], [])

@@ -9,6 +9,7 @@ since the profiler started; `baseTimeNanoseconds` is that start on the wall cloc
 import json
 import os
 import socket
+import threading
 import uuid
 
 from .profiler_util import BACKWARD_FUNCTION_SCOPE, EVALUATE_FUNCTION_PREFIX
@@ -40,8 +41,10 @@ def _is_forward_op(event):
 def trace_events(events, record_shapes=False):
     """The `traceEvents` list for an EventList of FunctionEvent."""
     pid = os.getpid()
-    threads = sorted({event.thread for event in events})
-    out = _metadata(pid, threads)
+    # Events carry Python thread idents; the trace names threads by OS id, as Kineto does.
+    os_ids = {thread.ident: thread.native_id for thread in threading.enumerate()}
+    tid_of = {event.thread: os_ids.get(event.thread, event.thread) for event in events}
+    out = _metadata(pid, sorted(set(tid_of.values())))
     backward_seqs = {e.sequence_nr for e in events if e.scope == BACKWARD_FUNCTION_SCOPE and e.sequence_nr >= 0}
     forward_seqs = {e.sequence_nr for e in events if e.sequence_nr >= 0 and _is_forward_op(e)}
     linked = backward_seqs & forward_seqs
@@ -56,10 +59,10 @@ def trace_events(events, record_shapes=False):
             args["Input Dims"] = event.input_shapes
         args["Ev Idx"] = index
         out.append({"ph": "X", "cat": "user_annotation" if event.is_user_annotation else "cpu_op",
-                    "name": event.name, "pid": pid, "tid": event.thread, "ts": ts,
+                    "name": event.name, "pid": pid, "tid": tid_of[event.thread], "ts": ts,
                     "dur": _round_us(event.time_range.elapsed_us()), "args": args})
         if event.sequence_nr in linked:
-            flow = {"ph": "s", "id": event.sequence_nr + 1, "pid": pid, "tid": event.thread, "ts": ts,
+            flow = {"ph": "s", "id": event.sequence_nr + 1, "pid": pid, "tid": tid_of[event.thread], "ts": ts,
                     "cat": "fwdbwd", "name": "fwdbwd"}
             if event.scope == BACKWARD_FUNCTION_SCOPE:
                 flow["ph"] = "f"

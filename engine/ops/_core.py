@@ -39,7 +39,7 @@ def wants_grad(*inputs):
 
 def attach(out, node, inputs):
     """Make `node` the grad_fn of `out`, with one edge per entry of `inputs`."""
-    node.next_functions = tuple(edge(x) for x in inputs)
+    node.next_functions = tuple([edge(x) for x in inputs])
     out._requires_grad = True
     out.grad_fn = node
     if anomaly.STATE.enabled:
@@ -49,7 +49,7 @@ def attach(out, node, inputs):
 
 def attach_multi(outs, node, inputs):
     """Like attach for nodes with several outputs (unbind, split, ...)."""
-    node.next_functions = tuple(edge(x) for x in inputs)
+    node.next_functions = tuple([edge(x) for x in inputs])
     for i, out in enumerate(outs):
         out._requires_grad = True
         out.grad_fn = node

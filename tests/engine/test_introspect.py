@@ -300,6 +300,31 @@ def test_explain_lists_at_most_max_paths(lib):
     assert "... 28 more paths not listed" in result.text()
 
 
+def test_explain_and_tree_through_a_multi_output_node(lib):
+    a = lib.tensor([1., 2., 3.], requires_grad=True)
+    parts = a.unbind()
+    s = parts[0] * 2 + parts[2] * parts[2]
+    result = explain(s, a, named(a=a, s=s))
+    assert [path.product.tolist() for path in result.paths] == [[2., 0., 0.], [0., 0., 3.], [0., 0., 3.]]
+    assert result.total.tolist() == [2., 0., 6.]
+    assert tree_text(s, named(a=a)).splitlines()[-2:] == [
+        "   ├─ UnbindBackward0 [output 2] (see #1)",
+        "   └─ UnbindBackward0 [output 2] (see #1)",
+    ]
+    s.backward()
+    assert a.grad.tolist() == [2., 0., 6.]
+
+
+def test_explain_to_a_non_first_output_of_a_node(lib, request):
+    if "gradtrace" in request.node.name:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="gradtrace tensors have no public output_nr (torch's Tensor.output_nr)"))
+    a = lib.tensor([1., 2., 3.], requires_grad=True)
+    third = a.unbind()[2]
+    y = third * 5
+    assert explain(y, third, named(third=third, y=y)).total == 5.0
+
+
 # -- memory --------------------------------------------------------------------------------------
 
 def test_graph_memory_counts_saved_tensors(lib):
