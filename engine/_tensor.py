@@ -40,6 +40,14 @@ class Tensor:
     _hooks = None
     _retains_grad = False
     _is_param = False
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    is_nested = False
+    # numpy operands defer to the tensor's reflected operators (np.float64(2) * t is a tensor)
+    __array_ufunc__ = None
+    __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
         # torch.Tensor(2, 3) / torch.Tensor([1., 2.]): the legacy constructor (float32)

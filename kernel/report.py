@@ -47,21 +47,29 @@ class Lens:
 
 
 def tensor_and_module_types():
-    """(tensor classes, nn.Module classes) of the engines loaded so far: gradtrace's and real torch's."""
+    """(tensor classes, nn.Module classes) of the engines loaded so far: gradtrace's first, then real torch's."""
     tensors, modules = [], []
     engine = sys.modules.get("gradtrace.engine._tensor")
     if engine is not None:
         tensors.append(engine.Tensor)
-    engine_nn = sys.modules.get("gradtrace.engine.nn.modules.module") or sys.modules.get("gradtrace.engine.nn")
+    engine_nn = sys.modules.get("gradtrace.engine.nn")
     if engine_nn is not None and isinstance(getattr(engine_nn, "Module", None), type):
         modules.append(engine_nn.Module)
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(getattr(torch, "Tensor", None), type):
         tensors.append(torch.Tensor)
         torch_nn = sys.modules.get("torch.nn")
-        if torch_nn is not None:
+        if torch_nn is not None and isinstance(getattr(torch_nn, "Module", None), type):
             modules.append(torch_nn.Module)
     return tuple(tensors), tuple(modules)
+
+
+def _version_and_leaf_grad(tensor):
+    """(version, is a leaf requiring grad, grad, grad version) through the public torch contract."""
+    if tensor.requires_grad and tensor.grad_fn is None:
+        grad = tensor.grad
+        return tensor._version, True, grad, None if grad is None else grad._version
+    return tensor._version, False, None, None
 
 
 class Snapshot:
@@ -73,20 +81,33 @@ class Snapshot:
         tensor_types, module_types = types if types is not None else tensor_and_module_types()
         tensors = {}   # name -> (tensor, version)
         leaves = {}    # id(leaf) -> (leaf, name, grad, grad version)
+        engine_tensor = sys.modules.get("gradtrace.engine._tensor")
+        engine_tensor = engine_tensor.Tensor if engine_tensor is not None else ()
         if tensor_types:
             for name, value in namespace.items():
-                if isinstance(value, tensor_types):
-                    if name[0] == "_" and (name in _OUTPUT_NAMES or name[1:].isdigit()):
-                        continue
-                    tensors[name] = (value, value._version)
-                    if value.requires_grad and value.grad_fn is None:
-                        grad = value.grad
-                        leaves[id(value)] = (value, name, grad, None if grad is None else grad._version)
+                if name[0] == "_" and (name in _OUTPUT_NAMES or name[1:].isdigit()):
+                    continue
+                if isinstance(value, engine_tensor):
+                    # gradtrace's own fields read directly: the public properties cost 3x more, and
+                    # this loop runs twice per input over every tensor in the namespace.
+                    vc = value._vc
+                    tensors[name] = (value, 0 if vc is None else vc[0])
+                    if value._requires_grad and value.grad_fn is None:
+                        grad = value._grad
+                        if grad is None:
+                            leaves[id(value)] = (value, name, None, None)
+                        else:
+                            vc = grad._vc
+                            leaves[id(value)] = (value, name, grad, 0 if vc is None else vc[0])
+                elif isinstance(value, tensor_types):
+                    version, is_leaf, grad, grad_version = _version_and_leaf_grad(value)
+                    tensors[name] = (value, version)
+                    if is_leaf:
+                        leaves[id(value)] = (value, name, grad, grad_version)
                 elif module_types and isinstance(value, module_types):
                     for pname, param in value.named_parameters():
-                        grad = param.grad
-                        leaves[id(param)] = (param, f"{name}.{pname}", grad,
-                                             None if grad is None else grad._version)
+                        _, _, grad, grad_version = _version_and_leaf_grad(param)
+                        leaves[id(param)] = (param, f"{name}.{pname}", grad, grad_version)
         self.tensors = tensors
         self.leaves = leaves
 

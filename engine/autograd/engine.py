@@ -7,6 +7,12 @@ from .node import AccumulateGrad
 from . import anomaly
 
 
+def _wrap_array(data, dtype):
+    from .._tensor import Tensor
+
+    return Tensor._make(data, dtype)
+
+
 def _tensor_cls():
     from .._tensor import Tensor
 
@@ -178,6 +184,8 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
     elif accumulate_only is not None:
         reachable &= _needed_nodes(root_nodes, {n for n, _ in accumulate_only})
     order = _execution_order(reachable)
+    # arrays the caller owns (explicit seed gradients) must never become a leaf's .grad storage
+    handed_out = {id(g._data) for _, g in roots}
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
     profiling = PROFILER.active
@@ -206,7 +214,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
                 if accumulate_only is not None and (node, 0) not in accumulate_only:
                     continue
                 if capture is None and grads[0] is not None:
-                    _accumulate(node, grads[0], create_graph, profiling)
+                    _accumulate(node, grads[0], create_graph, profiling, handed_out)
                 continue
             outs = _evaluate(node, grads, profiling)
             if not retain_graph:
@@ -286,21 +294,21 @@ def call_node(node, grads):
     return tuple(_evaluate_node(node, grads))
 
 
-def _accumulate(node, grad, create_graph, profiling):
+def _accumulate(node, grad, create_graph, profiling, handed_out):
     if profiling:
         rec = PROFILER.recorder
         outer = rec.begin("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad", ())
         inner = rec.begin("torch::autograd::AccumulateGrad", ())
         try:
-            _accumulate_into(node.variable, grad, create_graph)
+            _accumulate_into(node.variable, grad, create_graph, handed_out)
         finally:
             rec.end(inner)
             rec.end(outer)
     else:
-        _accumulate_into(node.variable, grad, create_graph)
+        _accumulate_into(node.variable, grad, create_graph, handed_out)
 
 
-def _accumulate_into(leaf, grad, create_graph):
+def _accumulate_into(leaf, grad, create_graph, handed_out):
     if leaf._hooks:
         for fn in list(leaf._hooks.values()):
             res = fn(grad)
@@ -308,8 +316,17 @@ def _accumulate_into(leaf, grad, create_graph):
                 grad = res
     old = leaf._grad
     if old is None:
-        # A fresh tensor, never an alias of a gradient another leaf may also receive.
-        leaf._grad = grad if create_graph else grad.detach().clone()
+        if create_graph:
+            leaf._grad = grad
+        else:
+            # Take the gradient's memory when this pass made it and nobody else got it (torch "steals" the
+            # same way); copy views, user-supplied seeds and arrays already given to another leaf.
+            data = grad._data
+            key = id(data)
+            if key in handed_out or not data.flags.owndata or not data.flags.writeable:
+                data = data.copy()
+            handed_out.add(id(data))
+            leaf._grad = _wrap_array(data, grad.dtype)
     elif create_graph or old._requires_grad:
         leaf._grad = old + grad
     else:

@@ -258,7 +258,7 @@ def reciprocal(a):
     out = make(1 / a._data.astype(dt.np, copy=False), dt)
     if wants_grad(a):
         node = ReciprocalBackward0()
-        node.save(out.detach())
+        node.save(result=out.detach())
         attach(out, node, (a,))
     return out
 
@@ -350,7 +350,7 @@ def pow(a, e):
         out = make(x ** y, dt)
         if wants_grad(a, e):
             node = PowBackward1()._meta(a, e)
-            node.save(a, e, out.detach())
+            node.save(a, e, result=out.detach())
             attach(out, node, (a, e))
         return out
     ops = operands(a, e)
@@ -389,7 +389,7 @@ def _rpow(a, base):
     if wants_grad(a):
         node = PowBackward2()
         node.base = base
-        node.save(a, out.detach())
+        node.save(a, result=out.detach())
         attach(out, node, (a,))
     return out
 
