@@ -2,10 +2,10 @@
 
 Every active profiling session (a user's `profile()`, the kernel's `start_capture()`, nested in any
 order) reads the same log: a session remembers where the log stood when it started and takes what
-was begun after that when it stops. The hot path is therefore one four-item list, one append, a thread
-id and two clock reads per op; shapes, memory, CUDA time and stacks cost only while a session asks for them.
-Parent/child links are not tracked here: they follow from the intervals when events are built
-(torch does the same), which keeps `begin`/`end` free of per-thread stacks.
+was begun after that when it stops. The hot path is therefore one four-item list, one append, a
+thread id and two clock reads per op; shapes, memory, CUDA time and stacks cost only while a session
+asks for them. Parent/child links are not tracked here: they follow from the intervals when events
+are built (as torch finds them), which keeps `begin`/`end` free of per-thread stacks.
 """
 import os
 import sys
@@ -34,7 +34,7 @@ def _shapes_of(inputs):
     shapes = []
     for value in inputs:
         shape = getattr(value, "shape", None)
-        shapes.append(list(shape) if shape is not None and not isinstance(value, (int, float, complex)) else [])
+        shapes.append(list(shape) if shape is not None else [])
     return shapes
 
 
@@ -82,8 +82,8 @@ def details_of(record):
 class Session:
     """One listener: a window onto the shared log plus what it asked to record."""
 
-    __slots__ = ("start_index", "start_ns", "start_wall_ns", "end_ns", "record_shapes", "profile_memory", "with_stack",
-                 "use_device", "records", "_started_tracemalloc")
+    __slots__ = ("start_index", "start_ns", "start_wall_ns", "end_ns", "record_shapes", "profile_memory",
+                 "with_stack", "use_device", "records", "_started_tracemalloc")
 
     def __init__(self, record_shapes, profile_memory, with_stack, use_device):
         self.record_shapes = record_shapes
@@ -96,10 +96,6 @@ class Session:
         self.end_ns = 0
         self.records = None
         self._started_tracemalloc = False
-
-    @property
-    def active(self):
-        return self.records is None
 
 
 class Recorder:
@@ -212,8 +208,13 @@ class Recorder:
             else:
                 self._trim_log()
             self._configure()
-            if session._started_tracemalloc and not any(s.profile_memory for s in self.sessions):
-                tracemalloc.stop()
+            if session._started_tracemalloc:
+                # tracemalloc runs while someone measures memory; whoever still does inherits it.
+                heirs = [s for s in self.sessions if s.profile_memory]
+                if heirs:
+                    heirs[0]._started_tracemalloc = True
+                else:
+                    tracemalloc.stop()
         return session.records
 
     def _trim_log(self):

@@ -1,7 +1,6 @@
 """The `%` commands of gradtrace's language service: %lens, %graph, %explain, %profile, %torch, %history."""
 import shlex
 
-from .report import Lens
 
 
 class UsageError(Exception):
@@ -88,7 +87,8 @@ class MagicCommands:
         names = self._service.tensor_names()
         tree = introspect.tree_text(tensor, names)
         if tree is None:
-            raise UsageError(f"%graph: {args.strip()} has no autograd graph (requires_grad=False).")
+            why = "it is a leaf" if tensor.requires_grad else "it does not require grad"
+            raise UsageError(f"%graph: {args.strip()} has no autograd graph ({why}).")
         data = {"text/plain": tree}
         diagram = introspect.mermaid(tensor, names)
         if diagram:

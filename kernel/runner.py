@@ -9,9 +9,12 @@ _KERNEL_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _ENGINE_DIR = os.path.join(os.path.dirname(_KERNEL_DIR.rstrip(os.sep)), "engine") + os.sep
 
 
+_INPUT_PREFIX = "<gradtrace-input-"
+
+
 def input_filename(number):
     """The pseudo file name of input `number`, as tracebacks and warnings show it."""
-    return f"<gradtrace-input-{number}>"
+    return f"{_INPUT_PREFIX}{number}>"
 
 
 def register_source(filename, source):
@@ -28,6 +31,14 @@ class Unit:
     statements: ast.Module
     expression: ast.Expression = None
     source: str = ""
+
+    def only_calls(self, function_names):
+        """True when the unit does nothing but call these functions (a magic or help line)."""
+        nodes = [stmt.value if isinstance(stmt, ast.Expr) else stmt for stmt in self.statements.body]
+        if self.expression is not None:
+            nodes.append(self.expression.body)
+        return bool(nodes) and all(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                                   and node.func.id in function_names for node in nodes)
 
 
 class InputCompiler:
@@ -94,7 +105,11 @@ def _clean(summary, full, seen):
     if summary is None or id(summary) in seen:
         return
     seen.add(id(summary))
-    frames = [f for f in summary.stack
+    frames = list(summary.stack)
+    # Everything above the first frame of an input is the service calling in (or, for a
+    # SyntaxError, the service parsing): none of it is the user's.
+    first = next((i for i, f in enumerate(frames) if f.filename.startswith(_INPUT_PREFIX)), len(frames))
+    frames = [f for f in frames[first:]
               if not f.filename.startswith(_KERNEL_DIR) and not f.filename.startswith("<frozen importlib")]
     if not full:
         while len(frames) > 1 and frames[-1].filename.startswith(_ENGINE_DIR):

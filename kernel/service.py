@@ -62,7 +62,7 @@ class _ExitCommand:
         raise ExitRequest(keep_kernel)
 
 
-_OUTPUT_HISTORY = 3  # _, __, ___
+_SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
 
 
 class LanguageService:
@@ -234,7 +234,8 @@ class LanguageService:
         units = self._compiler.parse(source, filename, per_statement=self.lens.statements and not silent)
         for index, unit in enumerate(units):
             last = index == len(units) - 1
-            scope = None if silent else self._begin_report()
+            # Magics look at the last input's graph and profile: they are not new work to report.
+            scope = None if silent or unit.only_calls(_SERVICE_CALLS) else self._begin_report()
             try:
                 has_value, value = self._run_user_code(unit, filename)
             except BaseException:

@@ -72,13 +72,17 @@ class Repl:
     # -- leaving --------------------------------------------------------------------------------
     def _confirm_exit(self):
         try:
-            answer = input(EXIT_QUESTION)
+            answer = self._ask(EXIT_QUESTION)
         except EOFError:
             return True
         except KeyboardInterrupt:
-            self._print("")
             return False
         return answer.strip().lower() in ("", "y", "yes")
+
+    def _ask(self, question):
+        """One line answered on the prompt's own terminal (EOFError on Ctrl-D, KeyboardInterrupt on Ctrl-C)."""
+        from prompt_toolkit import PromptSession
+        return PromptSession(input=self.session.input, output=self.session.output).prompt(question)
 
     # -- a remote kernel's idle output and death ------------------------------------------------
     def _after_first_render(self, app):
@@ -121,9 +125,8 @@ class Repl:
         choices = "[r]estart, re[c]onnect or [q]uit" if transport.can_restart else "re[c]onnect or [q]uit"
         while True:
             try:
-                answer = input(f"{choices}? ").strip().lower()
+                answer = self._ask(f"{choices}? ").strip().lower()
             except (EOFError, KeyboardInterrupt):
-                self._print("")
                 return False
             try:
                 if answer in ("r", "restart") and transport.can_restart:

@@ -32,15 +32,16 @@ class TerminalOutput:
     and its error, whichever transport delivered them in whatever order.
     """
 
-    def __init__(self, stdout=None, color=None):
+    def __init__(self, stdout=None, color=None, stderr=None):
         self.stdout = stdout or sys.stdout
+        self.stderr = stderr or (sys.stderr if self.stdout is sys.stdout else self.stdout)
         self.color = use_color(self.stdout) if color is None else color
         self._pending_reports = []
         self._at_line_start = True
 
     # -- OutputHandlers -------------------------------------------------------------------------
     def stream(self, name, text):
-        stream = sys.stderr if name == "stderr" and self.stdout is sys.stdout else self.stdout
+        stream = self.stderr if name == "stderr" else self.stdout
         if stream is not self.stdout:
             self._flush()
         stream.write(text)

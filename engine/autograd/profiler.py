@@ -51,8 +51,9 @@ def _build_events(session):
     events = []
     open_by_thread = {}
     for index, record in enumerate(records):
-        event = FunctionEvent._recorded(index + 1, record[NAME], record[THREAD], (record[START] - origin) / 1000.0,
-                                        (record[END] - origin) / 1000.0, [])
+        start_us = (record[START] - origin) / 1000.0
+        end_us = (record[END] - origin) / 1000.0
+        event = FunctionEvent._recorded(index + 1, record[NAME], record[THREAD], start_us, end_us, [])
         if use_device is not None:
             event.use_device = use_device
             event.device_time_measured_us = device_times[index]

@@ -45,9 +45,13 @@ def trace_events(events, record_shapes=False):
     os_ids = {thread.ident: thread.native_id for thread in threading.enumerate()}
     tid_of = {event.thread: os_ids.get(event.thread, event.thread) for event in events}
     out = _metadata(pid, sorted(set(tid_of.values())))
-    backward_seqs = {e.sequence_nr for e in events if e.scope == BACKWARD_FUNCTION_SCOPE and e.sequence_nr >= 0}
-    forward_seqs = {e.sequence_nr for e in events if e.sequence_nr >= 0 and _is_forward_op(e)}
-    linked = backward_seqs & forward_seqs
+    # One arrow per grad_fn node: from the innermost (last begun) forward op linked to it, to the
+    # node's own backward call; arrows with a missing end are left out.
+    flow_start = {e.sequence_nr: e for e in events if e.sequence_nr >= 0 and _is_forward_op(e)}
+    flow_end = {e.sequence_nr: e for e in events
+                if e.scope == BACKWARD_FUNCTION_SCOPE and e.sequence_nr >= 0}
+    flows = {flow_start[seq]: "s" for seq in flow_start.keys() & flow_end.keys()}
+    flows.update({flow_end[seq]: "f" for seq in flow_start.keys() & flow_end.keys()})
     for index, event in enumerate(events):
         ts = _round_us(event.time_range.start)
         args = {"External id": event.id}
@@ -61,15 +65,13 @@ def trace_events(events, record_shapes=False):
         out.append({"ph": "X", "cat": "user_annotation" if event.is_user_annotation else "cpu_op",
                     "name": event.name, "pid": pid, "tid": tid_of[event.thread], "ts": ts,
                     "dur": _round_us(event.time_range.elapsed_us()), "args": args})
-        if event.sequence_nr in linked:
-            flow = {"ph": "s", "id": event.sequence_nr + 1, "pid": pid, "tid": tid_of[event.thread], "ts": ts,
-                    "cat": "fwdbwd", "name": "fwdbwd"}
-            if event.scope == BACKWARD_FUNCTION_SCOPE:
-                flow["ph"] = "f"
-                flow["bp"] = "e"
-                out.append(flow)
-            elif _is_forward_op(event):
-                out.append(flow)
+        phase = flows.get(event)
+        if phase is not None:
+            flow = {"ph": phase, "id": event.sequence_nr + 1, "pid": pid, "tid": tid_of[event.thread],
+                    "ts": ts, "cat": "fwdbwd", "name": "fwdbwd"}
+            if phase == "f":
+                flow["bp"] = "e"  # binds to the enclosing slice, the backward node's own event
+            out.append(flow)
     duration = _round_us(getattr(events, "_trace_duration_us", 0.0))
     out.append({"ph": "X", "cat": "Trace", "name": "PyTorch Profiler (0)", "pid": "Spans",
                 "tid": "PyTorch Profiler", "ts": 0, "dur": duration, "args": {"Op count": 0}})

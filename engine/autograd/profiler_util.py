@@ -468,7 +468,8 @@ def _build_table(events, sort_by=None, header=None, row_limit=100, max_src_colum
                            for event in events)
 
     if sort_by is not None:
-        attribute = sort_by.replace("cuda", "device").replace("xpu", "device").replace("privateuse1", "device")
+        attribute = (sort_by.replace("cuda", "device").replace("xpu", "device")
+                     .replace("privateuse1", "device"))
         events = sorted(events, key=lambda evt: getattr(evt, attribute), reverse=True)
 
     name_column_width = max(len(evt.key) for evt in events) + 4

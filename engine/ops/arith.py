@@ -221,8 +221,16 @@ def rfloordiv(a, b):
 
 
 class RemainderBackward0(_BinaryNode):
+    saved_names = ("self", "other")
+
     def backward(self, g):
-        return grad_to(g, self.a_shape, self.a_dtype), None
+        # a % b = a - floor(a / b) * b, so d/da = 1 and d/db = -floor(a / b)
+        ga = grad_to(g, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = None
+        if self.b_shape is not None and self.next_functions[1][0] is not None:
+            a, b = self.saved()
+            gb = grad_to(-g * div(a, b, rounding_mode="floor"), self.b_shape, self.b_dtype)
+        return ga, gb
 
 
 @aten("aten::remainder")
@@ -233,8 +241,11 @@ def remainder(a, b):
     x, y, dt = ops
     xp = xp_of(x)
     out = make(xp.remainder(x, y).astype(dt.np, copy=False), dt)
-    if wants_grad(a):
-        attach(out, RemainderBackward0()._meta(a, b), (a, b))
+    if wants_grad(a, b):
+        node = RemainderBackward0()._meta(a, b)
+        if node.b_shape is not None and b._requires_grad:
+            node.save(a, b)
+        attach(out, node, (a, b))
     return out
 
 
@@ -258,7 +269,7 @@ def reciprocal(a):
     out = make(1 / a._data.astype(dt.np, copy=False), dt)
     if wants_grad(a):
         node = ReciprocalBackward0()
-        node.save(result=out.detach())
+        node.save(out.detach())
         attach(out, node, (a,))
     return out
 
@@ -350,7 +361,7 @@ def pow(a, e):
         out = make(x ** y, dt)
         if wants_grad(a, e):
             node = PowBackward1()._meta(a, e)
-            node.save(a, e, result=out.detach())
+            node.save(a, e, out.detach())
             attach(out, node, (a, e))
         return out
     ops = operands(a, e)
@@ -389,7 +400,7 @@ def _rpow(a, base):
     if wants_grad(a):
         node = PowBackward2()
         node.base = base
-        node.save(a, result=out.detach())
+        node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 

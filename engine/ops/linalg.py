@@ -180,6 +180,11 @@ def matmul(a, b):
         flat = a.reshape(-1, a.shape[-1])
         res = mm(flat, b)
         return _unsafe_view(res, a.shape[:-1] + (b.shape[-1],), UnsafeViewBackward0)
+    if da == 1:
+        # (k) @ (B..., k, m): multiply as the row (1, k), then drop that row dimension again
+        from .shape import UnsafeViewBackward0
+
+        return _unsafe_view(matmul(a.unsqueeze(0), b), b.shape[:-2] + (b.shape[-1],), UnsafeViewBackward0)
     # general batched broadcast
     if a.shape[-1] != (b.shape[-2] if db > 1 else b.shape[0]):
         raise RuntimeError(

@@ -34,7 +34,7 @@ def softmax(a, dim=None, dtype=None):
     if wants_grad(a):
         node = SoftmaxBackward0()
         node.dim = d
-        node.save(result=out.detach())
+        node.save(out.detach())
         attach(out, node, (a,))
     return out
 
@@ -59,7 +59,7 @@ def log_softmax(a, dim=None, dtype=None):
     if wants_grad(a):
         node = LogSoftmaxBackward0()
         node.dim = d
-        node.save(result=out.detach())
+        node.save(out.detach())
         attach(out, node, (a,))
     return out
 

@@ -156,7 +156,7 @@ def prod(a, dim=None, keepdim=False, *, dtype=None):
         if node is not None:
             node.dim, node.keepdim = d, keepdim
     if node is not None:
-        node.save(a, result=out.detach())
+        node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 
@@ -221,7 +221,7 @@ def _extreme(a, dim, keepdim, is_max, full_node, dim_node, result_type, other=No
         out = make(a._data.max() if is_max else a._data.min(), a.dtype)
         if wants_grad(a):
             node = full_node()
-            node.save(a, result=out.detach())
+            node.save(a, out.detach())
             attach(out, node, (a,))
         return out
     d = a._wrap_dim(dim)
@@ -275,7 +275,7 @@ def _amax(a, dim, keepdim, is_max):
     if wants_grad(a):
         node = AmaxBackward0() if is_max else AminBackward0()
         node.dim, node.keepdim = dims, keepdim
-        node.save(a, result=out.detach())
+        node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 
@@ -362,7 +362,7 @@ def _var_std(a, dim, unbiased, keepdim, correction, is_std):
     if wants_grad(a):
         node = StdBackward0() if is_std else VarBackward0()
         node.dim, node.keepdim, node.correction = dims, keepdim, c
-        node.save(a, result=out.detach()) if is_std else node.save(a)
+        node.save(a, out.detach()) if is_std else node.save(a)
         attach(out, node, (a,))
     return out
 
@@ -427,7 +427,7 @@ def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
     if wants_grad(a):
         node = LinalgVectorNormBackward0()
         node.ord, node.dim, node.keepdim = p, dims, keepdim
-        node.save(a, result=out.detach())
+        node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 
@@ -458,7 +458,7 @@ def logsumexp(a, dim, keepdim=False):
     if wants_grad(a):
         node = LogsumexpBackward0()
         node.dim, node.keepdim = dims, keepdim
-        node.save(a, result=out.detach())
+        node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 

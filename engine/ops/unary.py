@@ -49,11 +49,11 @@ def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=Fa
         if wants_grad(a):
             node = node_cls()
             if save_input and save_output:
-                node.save(a, result=out.detach())
+                node.save(a, out.detach())
             elif save_input:
                 node.save(a)
             elif save_output:
-                node.save(result=out.detach())
+                node.save(out.detach())
             attach(out, node, (a,))
         return out
 

@@ -1,6 +1,7 @@
 """torch.profiler: `profile(activities=..., schedule=..., on_trace_ready=...)`, `ProfilerActivity`,
 `schedule`, `record_function`. The same recorder and table code as torch.autograd.profiler."""
 import enum
+import sys
 import warnings
 
 from ..autograd.profiler import _cuda_available, _Listening, record_function
@@ -39,6 +40,13 @@ def supported_activities():
     if _cuda_available():
         activities.add(ProfilerActivity.CUDA)
     return activities
+
+
+def _default_activities():
+    """CPU, plus CUDA when cupy is already loaded and sees a GPU (never imported just to ask)."""
+    if "cupy" in sys.modules and _cuda_available():
+        return {ProfilerActivity.CPU, ProfilerActivity.CUDA}
+    return {ProfilerActivity.CPU}
 
 
 def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0):
@@ -87,7 +95,7 @@ class profile:
                  profile_memory=False, with_stack=False, with_flops=False, with_modules=False,
                  experimental_config=None, execution_trace_observer=None, acc_events=False,
                  use_cuda=None, custom_trace_id_callback=None):
-        activities = set(activities) if activities else supported_activities()
+        activities = set(activities) if activities else _default_activities()
         if use_cuda is not None:
             warnings.warn("`use_cuda` is deprecated, use `activities` argument instead", FutureWarning,
                           stacklevel=2)

@@ -1,0 +1,182 @@
+"""grad_fn nodes against real torch: class names, next_functions (types and output numbers, the whole
+graph), name(), AccumulateGrad.variable, saved values and repr (reference section 2)."""
+import re
+
+import pytest
+
+import gradtrace.engine as gt
+
+# Each expression runs with T (torch or gradtrace.engine) and the leaves of reference section 2:
+# a, b (3,), s (0-d), W (3x3), M2 (2x3), B (2x3x3), all requiring grad.
+EXPRESSIONS = [
+    "a + b", "T.add(a, b, alpha=2)", "a + 1", "1 + a", "T.ones(3) * a", "a - b", "a - 1", "1 - a",
+    "T.rsub(a, 1)", "a * b", "a * 2", "2 * a", "a / b", "a / 2", "a.div(2)", "T.true_divide(a, 2)", "2 / a",
+    "1 / a", "a ** 2", "a.pow(2)", "a ** 0.5", "a.square()", "a ** b", "T.pow(a, s)", "a.pow(T.tensor(2.))",
+    "2 ** a", "T.pow(2., a)", "-a", "a.neg()", "a.sum()", "T.sum(a)", "a.sum(0)", "a.sum(dim=0, keepdim=True)",
+    "a.sum(-1)", "W.sum(dim=(0, 1))", "a.mean()", "M2.mean(0)", "a.mean(-1)", "W.mean(dim=(0, 1))",
+    "a.exp()", "a.log()", "a.sin()", "a.cos()", "a.tanh()", "a.sigmoid()", "a.sqrt()", "a.abs()",
+    "a.clamp(0, 2)", "a.clamp(min=0)", "a.clamp(max=2)", "a.clip(0, 1)", "a.clamp(T.zeros(3))",
+    "a.clamp_min(0)", "T.clamp_max(a, 0.)", "a.relu()", "T.relu(a)", "T.nn.functional.relu(a)",
+    "T.nn.functional.relu(a * 1, inplace=True)", "(a * 1).relu_()", "W.mv(a)", "W @ a", "T.mv(W, a)",
+    "W.mm(W)", "W @ W", "T.matmul(W, W)", "a.dot(b)", "a @ b", "a @ W", "B @ W", "B @ a", "T.bmm(B, B)",
+    "W.t()", "W.T", "W.transpose(0, 1)", "T.transpose(W, 0, 1)", "W.permute(1, 0)", "W.view(9)",
+    "W.reshape(9)", "W.flatten()", "W.view(-1)", "M2.t().reshape(6)", "a[0]", "M2[0]", "M2[:, 1]",
+    "M2[0, 1]", "W[..., 0]", "W[0][1]", "a[1:]", "M2[:, 1:]", "a[[0, 2]]", "a[a > 1]", "W[T.tensor([0, 1])]",
+    "a.clone()", "M2.t().contiguous()", "a.norm()", "T.norm(a)", "a.norm(p=1)", "W.norm(dim=0)",
+    "a.max()", "a.min()", "M2.max(dim=1)[0]", "T.max(W, 1)[0]", "W.max(1).values", "W.min(1)[0]",
+    "T.max(a, b)", "T.maximum(a, b)", "a.unsqueeze(0)", "a[None]", "a.view(1, 3, 1).squeeze()",
+    "a.view(1, 3).squeeze(0)", "T.nn.functional.linear(a, W)", "a.expand(2, 3)", "a.expand_as(W)",
+    "T.cat([a, b])", "T.hstack([a, b])", "T.vstack([a, b])", "T.stack([a, b])", "T.addmm(a, W, W)",
+    "a.unbind()[0]", "(lambda y: y[0] + y[2])(a.unbind())", "a.split(1)[0]", "a.chunk(3)[0]",
+    "a.double()", "a.float()", "a.log_softmax(0)", "a.softmax(0)",
+    "T.nn.functional.nll_loss(M2.log_softmax(1), T.tensor([0, 2]))",
+    "T.nn.functional.cross_entropy(M2, T.tensor([0, 2]))", "T.nn.functional.mse_loss(a, b)",
+    "T.nn.functional.binary_cross_entropy(a.sigmoid(), T.tensor([0., 1., 1.]))",
+    "T.where(a > 1, a, b)", "a.masked_fill(a > 1, 0.)", "a.reciprocal()", "a.log1p()", "a.exp2()",
+    "a.var()", "a.std()", "a.prod()", "a.sign()", "a.floor()", "a.round()", "a.logsumexp(0)", "a.tan()",
+    "a.rsqrt()", "a % 2", "T.outer(a, b)", "T.nn.functional.dropout(a, 0.0)", "a.contiguous()",
+    "(a * 2).add_(1)", "(a * 2).mul_(2)", "(lambda x: (x.__setitem__(0, 5.), x)[1])(a.clone())",
+    "(lambda w: (w.__setitem__(1, a[0]), w)[1])(T.zeros(3))",
+    "(w * x + c - 5) ** 2",
+]
+
+
+def _leaves(T):
+    t = T.tensor
+    return {
+        "T": T,
+        "a": t([1.0, 2.0, 3.0], requires_grad=True),
+        "b": t([0.5, -1.0, 2.0], requires_grad=True),
+        "s": t(2.0, requires_grad=True),
+        "W": t([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 1.0, 1.0]], requires_grad=True),
+        "M2": t([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], requires_grad=True),
+        "B": t([[[1.0, 2.0, 0.5]] * 3, [[0.0, -1.0, 3.0]] * 3], requires_grad=True),
+        "w": t(2.0, requires_grad=True),
+        "x": t(3.0, requires_grad=True),
+        "c": t(1.0, requires_grad=True),
+    }
+
+
+def _structure(node, env):
+    """(class name, name(), [(child structure, output_nr)]) for a whole graph; leaves by their name."""
+    if node is None:
+        return None
+    if type(node).__name__ == "AccumulateGrad":
+        leaf = [k for k, v in env.items() if v is node.variable]
+        return ("AccumulateGrad", node.name(), leaf)
+    children = [(_structure(n, env), nr) for n, nr in node.next_functions]
+    return (type(node).__name__, node.name(), children)
+
+
+def _result(T, expr):
+    env = _leaves(T)
+    out = eval(expr, env)
+    return out, env
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", EXPRESSIONS)
+def test_graph_matches_torch(real_torch, expr):
+    ours, our_env = _result(gt, expr)
+    theirs, their_env = _result(real_torch, expr)
+    assert (ours.grad_fn is None) == (theirs.grad_fn is None)
+    # a.float() / a.contiguous() / dropout(p=0) return the input itself
+    assert (ours is our_env["a"]) == (theirs is their_env["a"])
+    assert _structure(ours.grad_fn, our_env) == _structure(theirs.grad_fn, their_env)
+
+
+@pytest.mark.torch
+def test_accumulate_grad_node(real_torch):
+    for T in (gt, real_torch):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        acc = (a * 2).grad_fn.next_functions[0][0]
+        assert acc.variable is a
+        assert acc.next_functions == ()
+        assert acc.name() == "torch::autograd::AccumulateGrad"
+        assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(acc))
+
+
+@pytest.mark.torch
+def test_copy_slices_node(real_torch):
+    for T in (gt, real_torch):
+        a = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x = a.clone()
+        x[0] = 5.0
+        assert x.grad_fn.name() == "torch::autograd::CopySlices"
+        assert re.fullmatch(r"<CopySlices object at 0x[0-9a-f]+>", repr(x.grad_fn))
+        assert repr(x) == "tensor([5., 2., 3.], grad_fn=<CopySlices>)"
+
+
+@pytest.mark.torch
+def test_node_repr_name_and_metadata(real_torch):
+    for T in (gt, real_torch):
+        gf = (T.tensor([1.0], requires_grad=True) * 2).grad_fn
+        assert re.fullmatch(r"<MulBackward0 object at 0x[0-9a-f]+>", repr(gf))
+        assert gf.name() == "MulBackward0"
+        assert gf.metadata == {}
+
+
+# (expression, attribute): the saved value must equal torch's (tensors by value, others by ==)
+SAVED = [
+    ("a * b", "_saved_self"), ("a * b", "_saved_other"), ("a * 2", "_saved_other"),
+    ("a ** 2", "_saved_self"), ("a ** 2", "_saved_exponent"), ("T.add(a, b, alpha=2)", "_saved_alpha"),
+    ("a + b", "_saved_alpha"), ("a.exp()", "_saved_result"), ("a.sum(0)", "_saved_dim"),
+    ("a.sum(0)", "_saved_keepdim"), ("a.sum(0)", "_saved_self_sym_sizes"), ("a.sin()", "_saved_self"),
+    ("a.tanh()", "_saved_result"), ("W.mv(a)", "_saved_self"), ("W.mv(a)", "_saved_vec"),
+    ("a.sigmoid()", "_saved_result"),
+]
+
+
+def _plain(value):
+    if hasattr(value, "tolist") and hasattr(value, "grad_fn"):
+        return ("tensor", value.tolist())
+    return value
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr,attr", SAVED)
+def test_saved_values_match_torch(real_torch, expr, attr):
+    ours, _ = _result(gt, expr)
+    theirs, _ = _result(real_torch, expr)
+    assert _plain(getattr(ours.grad_fn, attr)) == _plain(getattr(theirs.grad_fn, attr))
+
+
+@pytest.mark.torch
+def test_saved_values_freed_after_backward(real_torch):
+    messages = []
+    for T in (gt, real_torch):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        y = a * a
+        y.sum().backward()
+        with pytest.raises(RuntimeError) as err:
+            y.grad_fn._saved_self
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.torch
+def test_saved_result_is_a_new_tensor_equal_to_the_output(real_torch):
+    for T in (gt, real_torch):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        e = a.exp()
+        saved = e.grad_fn._saved_result
+        assert saved is not e
+        assert saved.tolist() == e.tolist()
+
+
+@pytest.mark.torch
+def test_worked_example_walk(real_torch):
+    """L = (w*x + b - 5)**2 with 0-d leaves: its chain, its print and its gradients (reference 2)."""
+    outputs = []
+    for T in (gt, real_torch):
+        w, x, b = (T.tensor(v, requires_grad=True) for v in (2.0, 3.0, 1.0))
+        L = (w * x + b - 5) ** 2
+        chain = []
+        node = L.grad_fn
+        while node is not None:
+            chain.append(type(node).__name__)
+            node = node.next_functions[0][0]
+        L.backward()
+        outputs.append((chain, repr(L), repr(x.grad), repr(w.grad), repr(b.grad)))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1] == "tensor(4., grad_fn=<PowBackward0>)"
