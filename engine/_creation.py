@@ -192,22 +192,21 @@ def _rand_size(size):
     return _size(size)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def _random_tensor(draw, size, generator, dtype, device, requires_grad):
     dt = dtype or _dtype.get_default_dtype()
-    arr = _gen(generator).uniform(_rand_size(size), dt.np)
-    t = make(_place(arr, device), dt)
+    gen = _gen(generator)
+    t = make(_place(getattr(gen, draw)(_rand_size(size), dt.np), device), dt)
     if requires_grad:
         t.requires_grad = True
     return t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _random_tensor("uniform", size, generator, dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    dt = dtype or _dtype.get_default_dtype()
-    arr = _gen(generator).normal(_rand_size(size), dt.np)
-    t = make(_place(arr, device), dt)
-    if requires_grad:
-        t.requires_grad = True
-    return t
+    return _random_tensor("normal", size, generator, dtype, device, requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):

@@ -74,19 +74,40 @@ def aten(name):
     def wrap(fn):
         @functools.wraps(fn)
         def op(*args, **kwargs):
-            if PROFILER.active:
-                rec = PROFILER.recorder
-                token = rec.begin(name, args)
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    rec.end(token)
-            return fn(*args, **kwargs)
+            try:
+                if PROFILER.active:
+                    rec = PROFILER.recorder
+                    token = rec.begin(name, args)
+                    try:
+                        return fn(*args, **kwargs)
+                    finally:
+                        rec.end(token)
+                return fn(*args, **kwargs)
+            except ValueError as exc:
+                if "could not be broadcast" not in str(exc):
+                    raise
+                raise RuntimeError(broadcast_message(args)) from None
 
         op.aten_name = name
         return op
 
     return wrap
+
+
+def broadcast_message(args):
+    """torch's text for operands whose shapes do not broadcast (numpy's own text names no sizes)."""
+    shapes = [tuple(x.shape) for x in args if hasattr(x, "shape")][:2]
+    if len(shapes) < 2:
+        return "shapes cannot be broadcast together"
+    a, b = shapes
+    n = max(len(a), len(b))
+    for k in range(1, n + 1):
+        sa = a[-k] if k <= len(a) else 1
+        sb = b[-k] if k <= len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return (f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
+                    f"dimension {n - k}")
+    return "shapes cannot be broadcast together"
 
 
 # ---- operands ------------------------------------------------------------------------------------

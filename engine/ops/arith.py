@@ -227,7 +227,9 @@ class RemainderBackward0(_BinaryNode):
         # a % b = a - floor(a / b) * b, so d/da = 1 and d/db = -floor(a / b)
         ga = grad_to(g, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
         gb = None
-        if self.b_shape is not None and self.next_functions[1][0] is not None:
+        if self.b_shape is None:  # remainder.Scalar: one edge
+            return (ga,)
+        if self.next_functions[1][0] is not None:
             a, b = self.saved()
             gb = grad_to(-g * div(a, b, rounding_mode="floor"), self.b_shape, self.b_dtype)
         return ga, gb
@@ -243,9 +245,12 @@ def remainder(a, b):
     out = make(xp.remainder(x, y).astype(dt.np, copy=False), dt)
     if wants_grad(a, b):
         node = RemainderBackward0()._meta(a, b)
-        if node.b_shape is not None and b._requires_grad:
-            node.save(a, b)
-        attach(out, node, (a, b))
+        if node.b_shape is None:
+            attach(out, node, (a,))
+        else:
+            if b._requires_grad:
+                node.save(a, b)
+            attach(out, node, (a, b))
     return out
 
 

@@ -199,12 +199,15 @@ class BinaryCrossEntropyBackward0(Node):
     def backward(self, g):
         x, t, w = self.saved()
         eps = 1e-12
-        grad = g * (x - t) / ((1 - x) * x).clamp(min=eps)
+        scale = g / x.numel() if self.reduction == "mean" else g
         if w is not None:
-            grad = grad * w
-        if self.reduction == "mean":
-            grad = grad / x.numel()
-        return (grad,)
+            scale = scale * w
+        gx = scale * (x - t) / ((1 - x) * x).clamp(min=eps) if self.next_functions[0][0] is not None else None
+        gt = None
+        if self.next_functions[1][0] is not None:
+            # d/dt of -(t log x + (1 - t) log(1 - x)), with the forward's clamp of the logs at -100
+            gt = scale * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return gx, gt
 
 
 @aten("aten::binary_cross_entropy")
@@ -225,11 +228,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         losses = losses * weight._data
     data = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
     out = make(xp.asarray(data).astype(x.dtype), input.dtype)
-    if wants_grad(input):
+    if wants_grad(input, target):
         node = BinaryCrossEntropyBackward0()
         node.reduction = reduction
         node.save(input, target, weight)
-        attach(out, node, (input,))
+        attach(out, node, (input, target))
     return out
 
 

@@ -290,28 +290,25 @@ def amin(a, dim=(), keepdim=False):
     return _amax(a, dim, keepdim, False)
 
 
-@aten("aten::argmax")
-def argmax(a, dim=None, keepdim=False):
+def _arg_extreme(a, dim, keepdim, pick):
     xp = xp_of(a._data)
     if dim is None:
-        res = xp.argmax(a._data)
+        res = xp.asarray(pick(a._data))
         if keepdim:
-            res = xp.asarray(res).reshape((1,) * a.ndim)
+            res = res.reshape((1,) * a.ndim)
     else:
-        res = xp.argmax(a._data, axis=a._wrap_dim(dim), keepdims=keepdim)
+        res = pick(a._data, axis=a._wrap_dim(dim), keepdims=keepdim)
     return make(xp.asarray(res).astype(np.int64), _dtype.int64)
+
+
+@aten("aten::argmax")
+def argmax(a, dim=None, keepdim=False):
+    return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmax)
 
 
 @aten("aten::argmin")
 def argmin(a, dim=None, keepdim=False):
-    xp = xp_of(a._data)
-    if dim is None:
-        res = xp.argmin(a._data)
-        if keepdim:
-            res = xp.asarray(res).reshape((1,) * a.ndim)
-    else:
-        res = xp.argmin(a._data, axis=a._wrap_dim(dim), keepdims=keepdim)
-    return make(xp.asarray(res).astype(np.int64), _dtype.int64)
+    return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmin)
 
 
 # ---- var / std ---------------------------------------------------------------------------------------

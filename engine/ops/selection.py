@@ -11,9 +11,9 @@ class WhereBackward0(Node):
     def backward(self, g):
         (cond,) = self.saved()
         zero = g * 0
-        ga = grad_to(where(cond, g, zero), self.a_shape, self.a_dtype) if self.next_functions[1][0] is not None else None
-        gb = grad_to(where(cond, zero, g), self.b_shape, self.b_dtype) if self.next_functions[2][0] is not None else None
-        return None, ga, gb
+        ga = grad_to(where(cond, g, zero), self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(where(cond, zero, g), self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
 
 
 @aten("aten::where")
@@ -43,8 +43,7 @@ def where(condition, a=None, b=None):
         node = WhereBackward0()
         node.a_shape, node.a_dtype, node.b_shape, node.b_dtype = a._data.shape, a.dtype, b._data.shape, b.dtype
         node.save(condition if is_tensor(condition) else make(xp.asarray(cond), _dtype.bool_))
-        node.next_functions = ((None, 0),)
-        attach(out, node, (condition, a, b))
+        attach(out, node, (a, b))  # the condition is not differentiable: torch gives it no edge
     return out
 
 

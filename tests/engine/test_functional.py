@@ -250,8 +250,6 @@ def test_jvp_and_vjp_agree_with_the_jacobian():
 
 
 @pytest.mark.torch
-@pytest.mark.xfail(reason="core bug: backward formulas that reuse the op's output (exp, tanh, sigmoid, sqrt, "
-                          "division by a tensor) are not differentiable under create_graph", strict=False)
 @pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "sqrt", "reciprocal"])
 def test_hessian_through_ops_whose_backward_uses_their_output(op, real_torch):
     values = [0.5, 1.5, 2.0]

@@ -331,15 +331,14 @@ def test_backward_node_scope_and_str_of_profile():
 
 
 def test_profile_memory_counts_allocations():
+    kept = []  # the op's output outlives the op, as a real op's would
     with profiler.profile(profile_memory=True) as prof:
-        run_op("aten::empty", inner=lambda: keep.append(np.ones(100_000, dtype=np.float32)))
+        run_op("aten::empty", inner=lambda: kept.append(np.ones(100_000, dtype=np.float32)))
     event = prof.function_events[0]
     assert event.cpu_memory_usage >= 400_000
     header = prof.key_averages().table().splitlines()[1]
     assert "CPU Mem  Self CPU Mem    # of Calls" in header
 
-
-keep = []
 
 
 def test_unfinished_profile_and_reentry():
