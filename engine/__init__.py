@@ -1,4 +1,6 @@
 """gradtrace.engine: a PyTorch-compatible autograd engine on numpy. Use it as `import gradtrace.engine as torch`."""
+import warnings as _warnings
+
 from . import _dtype
 from ._dtype import (bfloat16, complex64, complex128, float16, float32, float64, int8, int16, int32, int64,
                      uint8, dtype, get_default_dtype, set_default_dtype, promote_types)
@@ -34,6 +36,10 @@ from ._random import Generator, default_generator, initial_seed, seed
 from . import autograd, nn, return_types, cuda, optim, profiler
 from .autograd import Function as _Function  # noqa: F401
 from . import introspect
+from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
+
+# torch computes 0/0, log(0), overflow... silently; numpy's RuntimeWarnings from inside our ops are noise
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradtrace\.engine\.")
 
 clip = clamp
 true_divide = div

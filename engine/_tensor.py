@@ -294,10 +294,8 @@ class Tensor:
     # -- conversions ------------------------------------------------------------------------------
     @property
     def data(self):
-        t = Tensor._make(self._data, self.dtype)
-        t._vc = self._shared_version_counter()
-        t._base = self
-        return t
+        # torch gives .data its own version counter: changes through it are invisible to autograd
+        return Tensor._make(self._data, self.dtype)
 
     @data.setter
     def data(self, value):

@@ -250,8 +250,9 @@ def _run_prehooks(node, grads):
 def _evaluate(node, grads, profiling):
     if profiling:
         rec = PROFILER.recorder
-        outer = rec.begin("autograd::engine::evaluate_function: " + node.name(), ())
-        inner = rec.begin(node.name(), ())
+        outer = rec.begin("autograd::engine::evaluate_function: " + node.name(), grads)
+        inner = rec.begin(node.name(), grads)
+        rec.link(inner, node)
         try:
             return _evaluate_node(node, grads)
         finally:

@@ -79,9 +79,13 @@ def aten(name):
                     rec = PROFILER.recorder
                     token = rec.begin(name, args)
                     try:
-                        return fn(*args, **kwargs)
+                        out = fn(*args, **kwargs)
                     finally:
                         rec.end(token)
+                    node = getattr(out, "grad_fn", None)
+                    if node is not None:  # lets the trace draw forward -> backward arrows
+                        rec.link(token, node)
+                    return out
                 return fn(*args, **kwargs)
             except ValueError as exc:
                 if "could not be broadcast" not in str(exc):
@@ -181,6 +185,19 @@ def to_tensor_operand(x, like):
     dt = scalar_result_dtype(like.dtype, x)
     xp = xp_of(like._data)
     return make(xp.asarray(x, dtype=dt.np), dt)
+
+
+def wrapped_number(x, like):
+    """A Python number saved for backward as torch keeps it: a 0-d tensor of its own (double) dtype."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, bool):
+        dt = _dtype.bool_
+    elif isinstance(x, int):
+        dt = _dtype.int64
+    else:
+        dt = _dtype.complex128 if isinstance(x, complex) else _dtype.float64
+    return make(xp_of(like._data).asarray(x, dtype=dt.np), dt)
 
 
 # ---- gradient helpers ----------------------------------------------------------------------------

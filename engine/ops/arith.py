@@ -3,7 +3,8 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.node import Node
-from ._core import aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, xp_of
+from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, wrapped_number,
+                    xp_of)
 
 
 class _BinaryNode(Node):
@@ -130,7 +131,7 @@ def mul(a, b):
     if wants_grad(a, b):
         node = MulBackward0()._meta(a, b)
         if node.b_shape is None:
-            node.save(None, to_tensor_operand(b, a))
+            node.save(None, wrapped_number(b, a))
         else:
             node.save(a if b._requires_grad else None, b if a._requires_grad else None)
         attach(out, node, (a, b))
@@ -179,7 +180,7 @@ def div(a, b, *, rounding_mode=None):
     if wants_grad(a, b):
         node = DivBackward0()._meta(a, b)
         if node.b_shape is None:
-            node.save(None, to_tensor_operand(b, a))
+            node.save(None, wrapped_number(b, a))
         else:
             node.save(a if b._requires_grad else None, b)
         attach(out, node, (a, b))

@@ -119,7 +119,8 @@ def test_node_repr_name_and_metadata(real_torch):
 
 # (expression, attribute): the saved value must equal torch's (tensors by value, others by ==)
 SAVED = [
-    ("a * b", "_saved_self"), ("a * b", "_saved_other"), ("a * 2", "_saved_other"),
+    ("a * b", "_saved_self"), ("a * b", "_saved_other"), ("a * 2", "_saved_other"), ("a * 2.5", "_saved_other"),
+    ("a / 2", "_saved_other"), ("a * True", "_saved_other"),
     ("a ** 2", "_saved_self"), ("a ** 2", "_saved_exponent"), ("T.add(a, b, alpha=2)", "_saved_alpha"),
     ("a + b", "_saved_alpha"), ("a.exp()", "_saved_result"), ("a.sum(0)", "_saved_dim"),
     ("a.sum(0)", "_saved_keepdim"), ("a.sum(0)", "_saved_self_sym_sizes"), ("a.sin()", "_saved_self"),
