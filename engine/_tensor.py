@@ -147,14 +147,6 @@ class Tensor:
             vc = self._vc = [0]
         return vc
 
-    def _producer_name(self):
-        gf = self.grad_fn
-        if gf is None:
-            return None
-        name = type(gf).__name__
-        cut = name.rfind("Backward")
-        return name[:cut] if cut > 0 else name
-
     def _accumulator(self):
         """This leaf's AccumulateGrad node, shared by every graph that uses the leaf."""
         ref = self._accum_ref

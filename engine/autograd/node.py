@@ -7,6 +7,7 @@ gradient per edge. Nothing here points back at the node's output tensor, so a gr
 reference counting alone.
 """
 import itertools
+import re
 
 from .._grad_mode import GRAD
 
@@ -151,7 +152,7 @@ class Node:
             raise RuntimeError(FREED_MESSAGE)
         for t, v in zip(saved, self._versions):
             if t is not None and t._version != v:
-                raise RuntimeError(_modified_message(t, v))
+                raise RuntimeError(_modified_message(t, v, self if self._is_saved_result(t) else None))
         if "result" in type(self).saved_names and GRAD.enabled:
             # A saved output is kept detached (no node -> output -> node cycle); when backward itself is
             # recorded (create_graph), hand it out again as this node's output so higher-order
@@ -159,6 +160,11 @@ class Node:
             i = type(self).saved_names.index("result")
             saved = saved[:i] + (self._as_output(saved[i]),) + saved[i + 1:]
         return saved
+
+    def _is_saved_result(self, t):
+        # a saved output is reported as the output of this node, a saved input by its own grad_fn
+        names = type(self).saved_names
+        return "result" in names and names.index("result") < len(self._saved) and self._saved[names.index("result")] is t
 
     def _as_output(self, detached):
         from .._tensor import Tensor
@@ -178,11 +184,16 @@ class Node:
         raise NotImplementedError(type(self).__name__)
 
 
-def _modified_message(t, expected):
+def _modified_message(t, expected, producer=None):
+    """torch's text for a saved tensor changed in place; `producer`: the node that made it (default its grad_fn)."""
     dims = ", ".join(str(s) for s in t.shape)
     where = f"[torch.{t.dtype.legacy_name} [{dims}]]"
-    producer = t._producer_name()
-    clause = f", which is output {t._output_nr} of {producer}," if producer else ""
+    clause = ""
+    if producer is None:
+        producer = t.grad_fn
+    if producer is not None:
+        # torch names the node without its Backward<N> suffix: "output 0 of Exp", "... of torch::autograd::CopySlices"
+        clause = f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
     return (
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{where}{clause} is at version {t._version}; expected version {expected} instead. {_HINT}"

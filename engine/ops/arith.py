@@ -221,6 +221,10 @@ def rfloordiv(a, b):
     return floor_divide(to_tensor_operand(b, a), a)
 
 
+def rremainder(a, b):
+    return remainder(to_tensor_operand(b, a), a)
+
+
 class RemainderBackward0(_BinaryNode):
     saved_names = ("self", "other")
 

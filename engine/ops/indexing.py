@@ -164,7 +164,8 @@ class CopySlices(Node):
         gx = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
         gv = None
         if self.value_shape is not None and self.next_functions[1][0] is not None:
-            gv = sum_to(_index(g, self.key, IndexBackward0, advanced=True), self.value_shape)
+            gv = _index(g, self.key, IndexBackward0, advanced=True)
+            gv = sum_to(gv, self.value_shape) if gv._data.ndim >= len(self.value_shape) else gv.reshape(self.value_shape)
         return gx, gv
 
 
@@ -184,6 +185,10 @@ def setitem(a, key, value):
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_normalize_index(k) for k in key)
+    if GRAD.enabled and a._requires_grad and a.grad_fn is None and not any(_is_advanced(k) for k in key) and any(
+            k is not Ellipsis and k != slice(None) for k in key):
+        # torch writes basic-index assignments through a view of the leaf (advanced ones and a[:] it does not)
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     check_inplace(a)
     if a._base is not None and a._base._requires_grad and GRAD.enabled and a._base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
@@ -191,6 +196,11 @@ def setitem(a, key, value):
         vdata = value._data
         if a.dtype is not value.dtype:
             vdata = vdata.astype(a.dtype.np)
+        if vdata.ndim and vdata.shape[0] == 1:
+            # torch drops a value's leading size-1 dims that the target lacks (x[0, 1] = t of shape (1,))
+            target_ndim = a._data[key].ndim
+            while vdata.ndim > target_ndim and vdata.shape[0] == 1:
+                vdata = vdata[0]
     else:
         vdata = value
     graph = wants_grad(a, value)
@@ -209,37 +219,81 @@ def setitem(a, key, value):
         a.grad_fn = node
         a._requires_grad = True
         a._output_nr = 0
-        _propagate_to_base(a)
+        _propagate_to_base(a, old_edge)
 
 
-def _propagate_to_base(view):
-    """After an in-place change with a graph on a view, the base's history goes through CopySlices too."""
+def _propagate_to_base(view, old_edge):
+    """After an in-place change with a graph on a view, the base's history goes through CopySlices too.
+
+    Like torch, CopySlices wraps the op's node (`old_edge` is the view's edge before the op, which a
+    single-node op has as its first edge) and takes over the op's other edges; an op recorded as several
+    nodes is kept whole behind the CopySlices instead.
+    """
     base = view._base
     if base is None or view._view_fn is None:
         return
+    fn = view.grad_fn
     node = ViewCopySlices()
     node.view_fn = view._view_fn
     node.view_shape = view._data.shape
-    node.next_functions = (edge(base) if base._requires_grad else (None, 0), (view.grad_fn, 0))
+    base_edge = edge(base) if base._requires_grad else (None, 0)
+    if fn.next_functions and fn.next_functions[0] == old_edge:
+        node.fn = fn
+        node.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
+    else:
+        node.fn = None
+        node.next_functions = (base_edge, (fn, view._output_nr))
     base.grad_fn = node
     base._requires_grad = True
     base._output_nr = 0
 
 
 class ViewCopySlices(Node):
-    """A base whose view was written in place: gradient outside the view goes to the old base,
-    inside it to the view's new history."""
+    """A base whose view was written in place: the gradient outside the view goes to the old base; inside
+    it, through the in-place op's node (`fn`), to the old base and the op's other inputs."""
 
-    __slots__ = ("view_fn", "view_shape")
+    __slots__ = ("view_fn", "view_shape", "fn")
 
     def name(self):
         return "torch::autograd::CopySlices"
 
     def backward(self, g):
-        gb = g._data.copy()
-        self.view_fn(gb)[...] = 0
-        gv = self.view_fn(g._data).copy()
-        return make(gb, g.dtype), make(gv.reshape(self.view_shape), g.dtype)
+        # Which base elements the view covers, found by viewing an array of flat positions; the gradient is
+        # then split and reassembled with tensor ops (index, cat), so create_graph can differentiate it.
+        from .shape import cat
+
+        xp = xp_of(g._data)
+        n = g._data.size
+        positions = self.view_fn(xp.arange(n).reshape(g._data.shape)).reshape(-1)
+        g_flat = g.reshape(-1)
+        grad_slice = _index(g_flat, (positions,), IndexBackward0, advanced=True).reshape(self.view_shape)
+        if self.fn is None:
+            gb = None
+            if self.next_functions[0][0] is not None:
+                keep = xp.ones(n, dtype=bool)
+                keep[positions] = False
+                gb = g * make(keep.reshape(g._data.shape), _dtype.bool_)
+            return gb, grad_slice
+        from ..autograd.engine import call_node
+
+        res = call_node(self.fn, (grad_slice,))
+        gb = None
+        if self.next_functions[0][0] is not None:
+            # g outside the view, the op's gradient for its input inside it (zero where it has none)
+            pick = xp.arange(n)
+            if res[0] is None:
+                pick[positions] = n
+                source = cat([g_flat, g_flat.new_zeros(1)])
+            else:
+                pick[positions] = n + xp.arange(positions.size)
+                source = cat([g_flat, res[0].reshape(-1).to(g.dtype)])
+            gb = _index(source, (pick,), IndexBackward0, advanced=True).reshape(g._data.shape)
+        return (gb,) + tuple(res[1:])
+
+    def release(self):
+        Node.release(self)
+        if self.fn is not None:
+            self.fn.release()
 
 
 ViewCopySlices.__name__ = "CopySlices"

@@ -6,7 +6,8 @@ notices saved tensors modified since.
 """
 from .. import _dtype
 from .._grad_mode import GRAD
-from ._core import edge, is_tensor, make, wants_grad
+from ..autograd.node import Node
+from ._core import attach, edge, grad_to, is_tensor, make, wants_grad
 from .indexing import _propagate_to_base, check_inplace
 
 _CATEGORY_NAME = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}
@@ -43,6 +44,7 @@ def apply_inplace(t, op, *args, **kwargs):
     check_inplace(t)
     graph = wants_grad(t, *[a for a in args if is_tensor(a)])
     if graph:
+        old_edge = edge(t)
         src = _snapshot(t) if t.grad_fn is not None else t
         out = op(src, *args, **kwargs)
     else:
@@ -63,7 +65,7 @@ def apply_inplace(t, op, *args, **kwargs):
         t.grad_fn = out.grad_fn
         t._requires_grad = True
         t._output_nr = 0
-        _propagate_to_base(t)
+        _propagate_to_base(t, old_edge)
     return t
 
 
@@ -80,11 +82,32 @@ def fill_(t, value):
         node.next_functions = (old_edge,)
         t.grad_fn = node
         t._output_nr = 0
+        _propagate_to_base(t, old_edge)
     return t
 
 
 def zero_(t):
     return fill_(t, 0)
+
+
+class CopyBackwards(Node):
+    """copy_: the overwritten value gets a zero gradient, the source the gradient (in its shape and dtype)."""
+
+    __slots__ = ("src_shape", "src_dtype", "src_device")
+
+    def name(self):
+        return "torch::autograd::CopyBackwards"
+
+    def backward(self, g):
+        from .creation_ops import zeros_like
+
+        gt = zeros_like(g) if self.next_functions[0][0] is not None else None
+        gs = None
+        if self.next_functions[1][0] is not None:
+            gs = grad_to(g, self.src_shape, self.src_dtype)
+            if gs.device != self.src_device:
+                gs = gs.to(self.src_device)
+        return gt, gs
 
 
 def copy_(t, src, non_blocking=False):
@@ -98,15 +121,12 @@ def copy_(t, src, non_blocking=False):
     t._data[...] = data
     t._bump_version()
     if graph:
-        from .arith import add
-
-        zeros_from_t = t.detach() * 0
-        out = add(zeros_from_t, src.to(t.dtype) if src.dtype is not t.dtype else src)
-        if t._data.shape != src._data.shape:
-            out = out.expand(t.shape)
-        t.grad_fn = out.grad_fn
-        t._requires_grad = True
+        node = CopyBackwards()
+        node.src_shape, node.src_dtype, node.src_device = src._data.shape, src.dtype, src.device
+        old_edge = edge(t)
+        attach(t, node, (t, src))
         t._output_nr = 0
+        _propagate_to_base(t, old_edge)
     return t
 
 

@@ -50,7 +50,7 @@ class MvBackward0(Node):
 
     def backward(self, g):
         a, v = self.saved()
-        ga = g.unsqueeze(1).mm(v.unsqueeze(0)) if self.next_functions[0][0] is not None else None
+        ga = g.reshape(-1, 1) * v if self.next_functions[0][0] is not None else None  # torch's ger: a product
         gv = a.t().mv(g) if self.next_functions[1][0] is not None else None
         return ga, gv
 

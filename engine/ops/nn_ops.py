@@ -131,15 +131,20 @@ class NllLossBackward0(Node):
         valid = tgt != self.ignore_index
         safe = xp.where(valid, tgt, 0)
         w = (weight._data[safe] if weight is not None else xp.ones(tgt.shape, dtype=g._data.dtype)) * valid
-        coef = -w * g._data
+        coef = -w
         if self.reduction == "mean":
             coef = coef / self.total_weight
+        # d loss / d input as a constant array, applied to g with a tensor op so create_graph can
+        # differentiate the gradient with respect to g as well
         gd = xp.zeros(self.self_shape, dtype=g._data.dtype)
         if len(self.self_shape) == 1:
             gd[safe] = coef
         else:
-            xp.put_along_axis(gd, xp.expand_dims(safe, 1), xp.expand_dims(coef, 1), axis=1)
-        return (make(gd, g.dtype),)
+            xp.put_along_axis(gd, xp.expand_dims(safe, 1), xp.expand_dims(coef, 1).astype(gd.dtype), axis=1)
+        local = make(gd, g.dtype)
+        if g._data.ndim and len(self.self_shape) > 1:
+            return (g.unsqueeze(1) * local,)
+        return (g * local,)
 
 
 @aten("aten::nll_loss")
@@ -259,7 +264,7 @@ def linear(input, weight, bias=None):
         out = addmm(bias, flat, weight.t())
         return out.view(input.shape[:-1] + (weight.shape[0],))
     if bias is not None and input.ndim == 1:
-        out = addmm(bias, input.unsqueeze(0), weight.t())
+        out = addmm(bias, input.view(1, -1), weight.t())
         return out.view(weight.shape[0])
     return matmul(input, weight.t())
 

@@ -36,9 +36,14 @@ EXPRESSIONS = [
     "T.where(a > 1, a, b)", "a.masked_fill(a > 1, 0.)", "a.reciprocal()", "a.log1p()", "a.exp2()",
     "a.var()", "a.std()", "a.prod()", "a.sign()", "a.floor()", "a.round()", "a.logsumexp(0)", "a.tan()",
     "a.rsqrt()", "a % 2", "T.outer(a, b)", "T.nn.functional.dropout(a, 0.0)", "a.contiguous()",
-    "(a * 2).add_(1)", "(a * 2).mul_(2)", "(lambda x: (x.__setitem__(0, 5.), x)[1])(a.clone())",
+    "(a * 2).add_(1)", "(a * 2).mul_(2)", "(a * 2).copy_(b)", "(a * 2).copy_(T.ones(3))",
+    "T.zeros(3).copy_(a)", "(lambda x: (x[1:].copy_(b[:2]), x)[1])(a * 1)",
+    "(lambda x: (x[1:].mul_(2), x)[1])(a * 1)", "(lambda x: (x[1:].mul_(b[:2]), x)[1])(a * 1)",
+    "(lambda x: (x[1:].exp_(), x)[1])(a * 1)", "(lambda x: (x[1:].zero_(), x)[1])(a * 1)",
+    "(lambda x: (x.t()[0].add_(a), x)[1])(W * 1)", "(lambda x: (x.__setitem__(0, 5.), x)[1])(a.clone())",
     "(lambda w: (w.__setitem__(1, a[0]), w)[1])(T.zeros(3))",
-    "(w * x + c - 5) ** 2",
+    "(w * x + c - 5) ** 2", "T.nn.Linear(3, 2)(W)", "T.nn.Linear(3, 2)(a)", "T.nn.Linear(3, 2)(B)",
+    "T.nn.Linear(3, 2, bias=False)(W)", "T.nn.functional.linear(W, M2, b[:2])",
 ]
 
 
