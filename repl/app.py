@@ -3,6 +3,7 @@ import asyncio
 import sys
 import threading
 
+from .keys import enter_action
 from .output import IdleOutput, TerminalOutput
 from .prompt import build_session
 from .render import use_color
@@ -20,8 +21,16 @@ class Repl:
         self.color = use_color(self.stdout)
         self.next_count = transport.execution_count + 1
         self._kernel_died = threading.Event()
-        self.session = build_session(lambda: self.transport, lambda: self.next_count,
-                                     vi_mode=vi_mode, history=history, input=input, output=output)
+        self._session_options = dict(vi_mode=vi_mode, history=history, input=input, output=output)
+        self._session = None
+
+    @property
+    def session(self):
+        """The PromptSession, built on first use (a script read from a pipe never needs one)."""
+        if self._session is None:
+            self._session = build_session(lambda: self.transport, lambda: self.next_count,
+                                          **self._session_options)
+        return self._session
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self):
@@ -48,8 +57,57 @@ class Repl:
                         return 0
                 except KernelDied:
                     self._kernel_died.set()
+                except KeyboardInterrupt:
+                    # Ctrl-C outside the user's code (while output is printed, say): no traceback.
+                    self._print("KeyboardInterrupt")
         finally:
             self.transport.close()
+
+    def run_script(self, stream):
+        """Run inputs read from a non-terminal `stream` (a pipe, a file), without prompts or banner.
+
+        Returns 0, or 1 when the last input failed (so `gradtrace < script.py` can be checked by
+        a shell).
+        """
+        self.transport.watch(IdleOutput(self._print_above_prompt, self.color, quiet_banner=True),
+                             self._on_kernel_death)
+        reply = None
+        try:
+            for code in self._inputs_from(stream):
+                reply = self._execute(code)
+                if reply.exit_requested:
+                    break
+        except KernelDied:
+            self._print("gradtrace: the kernel died (it stopped answering its heartbeat).")
+            return 1
+        finally:
+            self.transport.close()
+        return 1 if reply is not None and reply.status != "ok" else 0
+
+    def _inputs_from(self, stream):
+        """Group a script's lines into inputs the way Enter groups them at the prompt."""
+        lines = []
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+            code = "\n".join(lines)
+            if enter_action(code, self.transport.is_complete)[0] == "submit":
+                lines = []
+                if code.strip():
+                    yield code.rstrip()
+        rest = "\n".join(lines)
+        if rest.strip():
+            yield rest.rstrip()
+
+    def _execute(self, code):
+        """Run one input, printing its output, value, error, pages and reports in that order."""
+        out = TerminalOutput(self.stdout, color=self.color)
+        try:
+            reply = self.transport.execute(code, out)
+        finally:
+            out.finish()
+        for text in reply.pages:
+            out.page(text)
+        return reply
 
     def read(self):
         """The next input from the prompt; None for an empty one."""
@@ -58,13 +116,7 @@ class Repl:
 
     def run_code(self, code):
         """Execute one input and print everything it produced; True when it asked to exit."""
-        out = TerminalOutput(self.stdout, color=self.color)
-        try:
-            reply = self.transport.execute(code, out)
-        finally:
-            out.finish()
-        for text in reply.pages:
-            out.page(text)
+        reply = self._execute(code)
         if reply.execution_count is not None:
             self.next_count = reply.execution_count + 1
         return reply.exit_requested
@@ -94,8 +146,8 @@ class Repl:
 
     def _print_above_prompt(self, text):
         """Called from the transport's watcher thread with output that arrived while idle."""
-        app = self.session.app
-        if not app.is_running:
+        app = self._session.app if self._session is not None else None
+        if app is None or not app.is_running:
             self.stdout.write(text)
             self.stdout.flush()
             return
@@ -112,8 +164,8 @@ class Repl:
     def _on_kernel_death(self):
         """Called from the watcher thread: leave the prompt at once so the user hears about it."""
         self._kernel_died.set()
-        app = self.session.app
-        if app.is_running and app.loop is not None:
+        app = self._session.app if self._session is not None else None
+        if app is not None and app.is_running and app.loop is not None:
             app.loop.call_soon_threadsafe(lambda: app.exit(exception=KernelDied()) if app.is_running else None)
 
     def _recover(self):

@@ -65,6 +65,8 @@ def main(argv=None):
         return 1
 
     from .app import Repl
+    if not sys.stdin.isatty():
+        return Repl(transport).run_script(sys.stdin)
     return Repl(transport, vi_mode=args.vi).run()
 
 

@@ -1,4 +1,4 @@
-"""Key bindings of the input prompt: Enter decided by is-complete, Tab, Ctrl-C.
+"""Key bindings of the input prompt: Enter decided by is-complete, Tab, Ctrl-C, Ctrl-D.
 
 The decision of what Enter does is a plain function (`enter_action`) so it can be tested without a
 terminal; the bindings only apply it to the buffer.
@@ -96,6 +96,13 @@ def build_key_bindings(is_complete):
             buffer.complete_next()
         else:
             buffer.start_completion(insert_common_part=True)
+
+    buffer_is_empty = Condition(lambda: not _current_buffer().text)
+
+    @bindings.add("c-d", filter=~is_searching & buffer_is_empty)
+    def _leave(event):
+        # The REPL asks before leaving; vi mode would otherwise take Ctrl-D for itself.
+        event.app.exit(exception=EOFError, style="class:exiting")
 
     @bindings.add("c-c", filter=~is_searching)
     def _clear(event):

@@ -1,12 +1,13 @@
 """The in-process transport: the language service runs in this Python, user code in the main thread.
 
-Running user code in the main thread means Ctrl-C arrives as SIGINT and Python raises
-KeyboardInterrupt inside it, exactly as in the plain Python REPL; no signal juggling is needed.
+Running user code in the main thread means Ctrl-C arrives as SIGINT and the service's handler
+raises KeyboardInterrupt inside it, as in the plain Python REPL. The helper threads here block
+SIGINT so that the kernel always hands the signal to the main thread.
 """
 import threading
 
 from .keys import fallback_is_complete
-from .transport import ConnectError, ExecuteReply, KernelDied
+from .transport import ConnectError, ExecuteReply, KernelDied, keep_sigint_off_this_thread
 
 # A completion or inspection slower than this is dropped rather than freezing the prompt (jedi can be slow).
 QUERY_TIMEOUT_S = 1.0
@@ -51,6 +52,7 @@ class _BoundedCall:
         result = {}
 
         def work():
+            keep_sigint_off_this_thread()
             try:
                 result["value"] = fn(*args, **kwargs)
             except Exception:  # a failing completer must not break the prompt
@@ -97,9 +99,15 @@ class LocalTransport:
             self._loader.start()
 
     def _load(self):
+        keep_sigint_off_this_thread()
         try:
             from gradtrace.kernel.service import LanguageService
             self._service = LanguageService(torch_mode=self._torch_mode)
+            # The engine's numpy starts BLAS worker threads; created from here they inherit a mask
+            # without SIGINT, so a Ctrl-C always lands in the main thread and wakes a blocking call
+            # there (a signal taken by another thread leaves time.sleep asleep). The first
+            # `import torch` is faster for it, too.
+            import gradtrace.engine  # noqa: F401
         except Exception as error:  # reported by whoever needs the service
             self._load_error = error
         finally:
@@ -128,15 +136,12 @@ class LocalTransport:
         except KeyboardInterrupt:
             # Ctrl-C landed outside the user's code (in the service's own bookkeeping).
             handlers.error("KeyboardInterrupt", "", ["KeyboardInterrupt"])
-            return ExecuteReply("error", getattr(self.service, "execution_count", None))
+            return ExecuteReply("error", self.execution_count)
         if outcome.status == "error" and outcome.error:
             ename, evalue, traceback = outcome.error
             handlers.error(ename, evalue, list(traceback))
-        payload = list(outcome.payload or [])
-        if getattr(outcome, "exit_requested", False) and not any(
-                isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload):
-            payload.append({"source": "ask_exit", "keepkernel": False})
-        return ExecuteReply(outcome.status, outcome.execution_count, payload)
+        # outcome.payload carries {"source": "ask_exit"} when the code called exit(), as a kernel's does.
+        return ExecuteReply(outcome.status, outcome.execution_count, list(outcome.payload or []))
 
     def complete(self, code, cursor_pos):
         try:
@@ -163,13 +168,14 @@ class LocalTransport:
     def watch(self, idle_handlers, on_death):
         """Load the service in the background; show its banner, or report that it failed."""
         def load_then_greet():
+            keep_sigint_off_this_thread()
             try:
                 banner = self.banner
             except KernelDied as error:
                 idle_handlers.stream("stderr", f"gradtrace: {error}\n")
                 on_death()
                 return
-            idle_handlers.stream("stdout", banner if banner.endswith("\n") else banner + "\n")
+            idle_handlers.banner(banner)
 
         threading.Thread(target=load_then_greet, daemon=True, name="gradtrace-greeter").start()
 

@@ -110,8 +110,14 @@ class TerminalOutput:
 class IdleOutput(TerminalOutput):
     """Output a kernel sends while the prompt waits: printed above the prompt, report included."""
 
-    def __init__(self, print_above_prompt, color):
+    def __init__(self, print_above_prompt, color, quiet_banner=False):
         super().__init__(stdout=_AbovePrompt(print_above_prompt), color=color)
+        self.quiet_banner = quiet_banner  # no banner when reading a script from a pipe
+
+    def banner(self, text):
+        """The service's greeting, once it is known (a local service loads after the first prompt)."""
+        if not self.quiet_banner and text:
+            self._line(text)
 
     def display(self, data, metadata):
         super().display(data, metadata)

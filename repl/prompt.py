@@ -6,10 +6,9 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import FileHistory, InMemoryHistory
-from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.lexers import DynamicLexer, PygmentsLexer
 from prompt_toolkit.shortcuts import CompleteStyle
 from prompt_toolkit.styles import Style
-from pygments.lexers.python import PythonLexer
 
 from .keys import build_key_bindings
 
@@ -73,6 +72,23 @@ def _meta_text(kind):
     return "" if kind in ("", "<unknown>") else kind
 
 
+class _LateHighlighting:
+    """Python highlighting that loads pygments' lexer after the first prompt is drawn.
+
+    The first prompt is empty, so nothing is lost, and the time to it (a measured promise) does
+    not include pygments' import.
+    """
+
+    def __init__(self):
+        self.lexer = None
+
+    def load(self, app):
+        app.after_render -= self.load
+        from pygments.lexers.python import PythonLexer
+        self.lexer = PygmentsLexer(PythonLexer)
+        app.invalidate()
+
+
 def _prompt_message(next_count):
     def message():
         return [("class:in", "In ["), ("class:in-number", str(next_count())), ("class:in", "]: ")]
@@ -88,11 +104,12 @@ def build_session(get_transport, next_count, *, vi_mode=False, history=None, inp
     def is_complete(code):
         return get_transport().is_complete(code)
 
-    return PromptSession(
+    highlighting = _LateHighlighting()
+    session = PromptSession(
         message=_prompt_message(next_count),
         prompt_continuation=_continuation,
         multiline=True,  # Enter is decided by keys.enter_action, not by prompt_toolkit
-        lexer=PygmentsLexer(PythonLexer),
+        lexer=DynamicLexer(lambda: highlighting.lexer),
         style=_STYLE,
         history=history if history is not None else open_history(history_path()),
         enable_history_search=False,  # Up walks history line by line; Ctrl-R searches
@@ -106,3 +123,5 @@ def build_session(get_transport, next_count, *, vi_mode=False, history=None, inp
         input=input,
         output=output,
     )
+    session.app.after_render += highlighting.load
+    return session

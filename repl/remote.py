@@ -15,7 +15,7 @@ import threading
 import time
 
 from .keys import fallback_is_complete
-from .transport import ConnectError, ExecuteReply, KernelDied
+from .transport import ConnectError, ExecuteReply, KernelDied, keep_sigint_off_this_thread
 
 KERNEL_INFO_TIMEOUT_S = float(os.environ.get("GRADTRACE_KERNEL_INFO_TIMEOUT", "10"))
 IS_COMPLETE_TIMEOUT_S = 0.5
@@ -82,6 +82,10 @@ def _heartbeat_answers(info, timeout=HEARTBEAT_PROBE_S):
            else f"ipc://{info['ip']}-{info['hb_port']}")
     socket = zmq.Context.instance().socket(zmq.REQ)
     socket.linger = 0
+    if info.get("curve_publickey"):  # a CurveZMQ kernel answers encrypted clients only
+        socket.curve_publickey, socket.curve_secretkey = zmq.curve_keypair()
+        server_key = info["curve_publickey"]
+        socket.curve_serverkey = server_key.encode("ascii") if isinstance(server_key, str) else server_key
     try:
         socket.connect(url)
         socket.send(b"ping")
@@ -179,7 +183,11 @@ class RemoteTransport:
 
     def _handshake(self):
         """Read the banner, and learn the execution count so the first prompt shows the right number."""
-        reply = self.client.kernel_info(reply=True, timeout=KERNEL_INFO_TIMEOUT_S)
+        try:
+            reply = self.client.kernel_info(reply=True, timeout=KERNEL_INFO_TIMEOUT_S)
+        except TimeoutError:
+            raise ConnectError(f"{self.label} did not answer kernel_info within "
+                               f"{KERNEL_INFO_TIMEOUT_S:g} s.") from None
         self.banner = reply["content"].get("banner", "")
         try:
             reply = self.client.execute("", silent=True, store_history=False, reply=True,
@@ -194,9 +202,12 @@ class RemoteTransport:
         return self.manager is not None
 
     def execute(self, code, handlers):
+        """Send execute_request; wait on shell, stdin and the watcher's wake-up until reply and idle."""
         import zmq
         content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                    "allow_stdin": True, "stop_on_error": True}
+        if self._watcher is None:
+            self._start_watcher()  # the iopub reader; watch() may not have been called yet
         request = self.client.session.msg("execute_request", content)
         msg_id = request["header"]["msg_id"]
         with self._route_lock:
@@ -219,15 +230,7 @@ class RemoteTransport:
                     if self._wake_recv in ready:
                         while self._wake_recv.poll(0):
                             self._wake_recv.recv()
-                    while True:
-                        try:
-                            message = messages.get_nowait()
-                        except queue.Empty:
-                            break
-                        if message["msg_type"] == "status":
-                            idle = idle or message["content"].get("execution_state") == "idle"
-                        else:
-                            dispatch_output(message, handlers)
+                    idle = self._show_routed(messages, handlers) or idle
                     if stdin.socket in ready:
                         self._answer_input(stdin.get_msg(timeout=0), handlers)
                     if shell.socket in ready:
@@ -247,6 +250,20 @@ class RemoteTransport:
         content = reply["content"]
         return ExecuteReply(content.get("status", "error"), content.get("execution_count"),
                             content.get("payload") or [])
+
+    @staticmethod
+    def _show_routed(messages, handlers):
+        """Dispatch the iopub messages the watcher queued for this execution; True once idle came."""
+        idle = False
+        while True:
+            try:
+                message = messages.get_nowait()
+            except queue.Empty:
+                return idle
+            if message["msg_type"] == "status":
+                idle = idle or message["content"].get("execution_state") == "idle"
+            else:
+                dispatch_output(message, handlers)
 
     def _answer_input(self, message, handlers):
         if message["msg_type"] != "input_request":
@@ -299,7 +316,7 @@ class RemoteTransport:
     def watch(self, idle_handlers, on_death):
         """Show the banner, then print output that arrives while idle and report the kernel's death."""
         if self.banner:
-            idle_handlers.stream("stdout", self.banner if self.banner.endswith("\n") else self.banner + "\n")
+            idle_handlers.banner(self.banner)
             self.banner = ""  # once per attachment
         self._idle_handlers = idle_handlers
         self._on_death = on_death
@@ -328,6 +345,7 @@ class RemoteTransport:
             self.client.wait_for_ready(timeout=30)
         except RuntimeError:
             raise ConnectError("the restarted kernel did not answer kernel_info.") from None
+        self._handshake()
 
     def reconnect(self):
         """Attach again through the connection file (a kernel restarted on the same ports)."""
@@ -340,14 +358,16 @@ class RemoteTransport:
                 self.client.kernel_info(reply=True, timeout=KERNEL_INFO_TIMEOUT_S)
             except TimeoutError:
                 raise ConnectError("the kernel did not answer kernel_info.") from None
-            return
-        info = load_connection_info(self.connection_file)
-        self.client = self._connected_client(info, self.connection_file)
+        else:
+            info = load_connection_info(self.connection_file)
+            self.client = self._connected_client(info, self.connection_file)
+        self._handshake()
 
     # -- the iopub watcher ------------------------------------------------------------------------
     def _open_wake_pair(self):
         import zmq
-        context = self.client.context
+        # Not the client's context: a KernelManager destroys its own on restart.
+        context = zmq.Context.instance()
         address = f"inproc://gradtrace-wake-{id(self)}"
         self._wake_recv = context.socket(zmq.PAIR)
         self._wake_recv.linger = 0
@@ -369,6 +389,7 @@ class RemoteTransport:
             self._watcher = None
 
     def _watch_iopub(self, stop):
+        keep_sigint_off_this_thread()
         iopub = self.client.iopub_channel
         last_check = time.monotonic()
         while not stop.is_set():
@@ -378,7 +399,9 @@ class RemoteTransport:
             except Exception:
                 if stop.is_set():
                     return  # channels closed under us while leaving
-                raise
+                if self._on_death is not None:
+                    self._on_death()  # without iopub the REPL is blind: treat it as a lost kernel
+                return
             now = time.monotonic()
             if now - last_check >= 0.5 and self._current is None:
                 last_check = now

@@ -3,6 +3,7 @@
 app.py talks only to a Transport and receives output through an OutputHandlers; local.py and
 remote.py implement them. Everything here is cheap to import (no prompt_toolkit, no zmq).
 """
+import signal
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
@@ -73,8 +74,15 @@ class Transport(Protocol):
         """Whether the service still answers."""
 
     def watch(self, idle_handlers: OutputHandlers, on_death: Callable[[], None]) -> None:
-        """Start serving the prompt: the banner, then output arriving between executions, go to
-        `idle_handlers`; `on_death` is called (from another thread) if the service dies."""
+        """Start serving the prompt: the banner (to `idle_handlers.banner(text)`), then output
+        arriving between executions, go to `idle_handlers`; `on_death` is called (from another
+        thread) if the service dies."""
 
     def close(self) -> None:
         """Detach; shut the kernel down only if this REPL started it."""
+
+
+def keep_sigint_off_this_thread():
+    """Block SIGINT in the calling (helper) thread and the threads it starts; the main thread takes it."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

@@ -44,7 +44,7 @@ class ReplSession:
     def leave(self):
         """Ctrl-D, answer the question, and return the exit status."""
         self.child.sendcontrol("d")
-        self.child.expect(r"Do you really want to exit \(\[y\]/n\)\? ")
+        self.child.expect(r"Do you really want to exit \(\[y\]/n\)\?")
         self.child.send("y\r")
         self.child.expect(pexpect.EOF)
         self.child.close()
@@ -66,10 +66,11 @@ def repl_env(tmp_path, **extra):
 class StandaloneKernel:
     """`python -m gradtrace.kernel start --connection-file FILE`, as a user starts one for remote use."""
 
-    def __init__(self, connection_file, env=None):
+    def __init__(self, connection_file, env=None, encrypt=False):
         self.connection_file = str(connection_file)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gradtrace.kernel", "start", "--connection-file", self.connection_file],
+            [sys.executable, "-m", "gradtrace.kernel", "start", "--connection-file", self.connection_file]
+            + (["--encrypt"] if encrypt else []),
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
         while not os.path.exists(self.connection_file):

@@ -103,3 +103,15 @@ def test_the_loop_runs_inputs_and_leaves_after_confirmation(transport):
         assert repl.run() == 0
     assert "Out[1]: 42\n" in out.getvalue()
     assert "Out[2]: 2\n" in out.getvalue()
+
+
+def test_question_mark_help_is_printed_after_the_input(transport):
+    out = io.StringIO()
+    repl = Repl(transport, stdout=out)
+    repl.run_code("import torch\nx = torch.tensor([1., 2.], requires_grad=True)")
+    out.seek(0)
+    out.truncate()
+    repl.run_code("x?")
+    text = out.getvalue()
+    assert re.search(r"^requires_grad: +True$", text, re.M), text
+    assert repl.next_count == 3

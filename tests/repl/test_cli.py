@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from repl_pty import REPO
+from repl_pty import REPO, StandaloneKernel
 
 
 def gradtrace(*args, env=None, timeout=60):
@@ -114,3 +114,37 @@ def test_existing_without_any_kernel(tmp_path):
     assert_one_sentence_error(gradtrace("--existing", env=env),
                               f"no kernel connection file (kernel-*.json) in {runtime}; "
                               "pass one with --existing FILE.")
+
+
+def test_a_script_on_stdin_runs_without_prompts():
+    script = "print(6 * 7)\nfor i in range(2):\n    print(i)\n\nname = 'x'\nname\n"
+    result = subprocess.run([sys.executable, "-m", "gradtrace.repl"], cwd=REPO, input=script,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "42\n0\n1\nOut[4]: 'x'\n"
+
+
+def test_a_script_whose_last_input_fails_exits_1():
+    result = subprocess.run([sys.executable, "-m", "gradtrace.repl"], cwd=REPO, input="1/0\n",
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stdout.endswith("ZeroDivisionError: division by zero\n")
+
+
+def test_wrong_key_of_an_encrypted_kernel(tmp_path):
+    zmq = pytest.importorskip("zmq")
+    if not zmq.has("curve"):
+        pytest.skip("this libzmq has no CurveZMQ")
+    kernel = StandaloneKernel(tmp_path / "kernel-curve.json", encrypt=True)
+    try:
+        info = json.loads(open(kernel.connection_file).read())
+        info["key"] = "not-the-key"
+        path = tmp_path / "kernel-curve-wrong-key.json"
+        path.write_text(json.dumps(info))
+        env = dict(os.environ, GRADTRACE_KERNEL_INFO_TIMEOUT="1")
+        assert_one_sentence_error(
+            gradtrace("--existing", str(path), env=env),
+            f"the kernel at 127.0.0.1 did not answer kernel_info within 1 s; check that the key in {path} "
+            "is the kernel's.")
+    finally:
+        kernel.stop()

@@ -19,7 +19,7 @@ def test_ctrl_c_at_the_prompt_clears_the_line_and_n_keeps_the_session(spawn_repl
     assert "Out[1]: 42" in out
     assert "SyntaxError" not in out
     repl.child.sendcontrol("d")
-    repl.child.expect(r"Do you really want to exit \(\[y\]/n\)\? ")
+    repl.child.expect(r"Do you really want to exit \(\[y\]/n\)\?")
     repl.child.send("n\r")
     assert "Out[2]: 43" in repl.run("6 * 7 + 1")
     assert repl.leave() == 0
@@ -49,3 +49,16 @@ def test_history_persists_between_sessions(spawn_repl):
     assert "Out[1]" not in out  # an assignment shows no value
     assert "Out[2]: 42" in second.run("answer")
     assert second.leave() == 0
+
+
+def test_the_report_is_coloured_on_a_terminal_unless_no_color_is_set(spawn_repl):
+    coloured = spawn_repl(NO_COLOR="")  # no-color.org: an empty NO_COLOR does not count
+    coloured.wait_prompt()
+    coloured.child.send("import torch; w = torch.ones(1, requires_grad=True)\r")
+    coloured.child.expect_exact("\x1b[2mbound  \x1b[0m  \x1b[1;36mw\x1b[0m = tensor([1.], requires_grad=True)")
+    plain_session = spawn_repl()  # NO_COLOR=1
+    plain_session.wait_prompt()
+    out = plain_session.run("import torch; w = torch.ones(1, requires_grad=True)")
+    assert "bound    w = tensor([1.], requires_grad=True)" in out
+    plain_session.child.send("import torch; v = torch.ones(1, requires_grad=True)\r")
+    plain_session.child.expect_exact("bound    v = tensor([1.], requires_grad=True)")  # raw: no escapes

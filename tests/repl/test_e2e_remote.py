@@ -3,6 +3,7 @@ import os
 import signal
 import time
 
+import pexpect
 import pytest
 from repl_pty import walk_through_the_tutorial
 
@@ -15,7 +16,8 @@ def test_existing_kernel_session_walks_through_the_tutorial_and_leaves_the_kerne
     assert standalone_kernel.answers_kernel_info()
 
 
-def test_existing_without_a_file_attaches_to_the_newest_kernel(spawn_repl, standalone_kernel):
+def test_existing_without_a_file_attaches_to_the_newest_kernel_and_exit_leaves_it_running(
+        spawn_repl, standalone_kernel):
     repl = spawn_repl("--existing")  # JUPYTER_RUNTIME_DIR holds the kernel's file
     repl.wait_prompt()
     repl.child.send("name = input('who' + '? ')\r")  # input() is answered over the stdin channel
@@ -23,7 +25,10 @@ def test_existing_without_a_file_attaches_to_the_newest_kernel(spawn_repl, stand
     repl.child.send("ada\r")
     repl.wait_prompt()
     assert "Out[2]: 'ada'" in repl.run("name")
-    assert repl.leave() == 0
+    repl.child.send("exit()\r")  # jupyter console shuts a shared kernel down here (notebook#2523)
+    repl.child.expect(pexpect.EOF, timeout=10)
+    repl.child.close()
+    assert repl.child.exitstatus == 0
     assert standalone_kernel.answers_kernel_info()
 
 
@@ -49,9 +54,9 @@ def test_kernel_death_is_reported_at_once(spawn_repl, standalone_kernel):
     started = time.monotonic()
     repl.child.expect("the kernel died", timeout=10)
     assert time.monotonic() - started < 5
-    repl.child.expect(r"re\[c\]onnect or \[q\]uit\? ")
+    repl.child.expect(r"re\[c\]onnect or \[q\]uit\?")
     repl.child.send("q\r")
-    repl.child.expect(pytest.importorskip("pexpect").EOF)
+    repl.child.expect(pexpect.EOF)
     repl.child.close()
     assert repl.child.exitstatus == 1
 
@@ -71,3 +76,21 @@ def test_private_kernel_is_shut_down_on_exit(spawn_repl):
             return
         time.sleep(0.1)
     pytest.fail(f"the private kernel (pid {pid}) is still running after the REPL left")
+
+
+def test_a_private_kernel_that_dies_can_be_restarted(spawn_repl):
+    repl = spawn_repl("--kernel")
+    repl.wait_prompt()
+    out = repl.run("import os; os.getpid()")
+    pid = int(out.split("Out[1]: ")[1].split()[0])
+    os.kill(pid, signal.SIGKILL)
+    repl.child.expect("the kernel died", timeout=10)
+    repl.child.expect(r"\[r\]estart, re\[c\]onnect or \[q\]uit\?")
+    repl.child.send("r\r")
+    repl.child.expect("attached to the kernel again", timeout=30)
+    repl.next_number = 1
+    repl.wait_prompt()
+    out = repl.run("os.getpid()")
+    assert "NameError" in out  # a fresh kernel: the old namespace is gone
+    assert "Out[2]" not in out
+    assert repl.leave() == 0

@@ -32,7 +32,7 @@ class CodeopService:
                 "cursor_start": start, "cursor_end": cursor_pos, "metadata": {}}
 
 
-def read_one(*chunks, transport=None, vi_mode=False):
+def read_one(*chunks, transport=None, vi_mode=False, history=()):
     """Type `chunks` into a fresh prompt, pausing between them (completion runs asynchronously),
     and return what the prompt submitted."""
     transport = transport or CodeopService()
@@ -46,7 +46,7 @@ def read_one(*chunks, transport=None, vi_mode=False):
 
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         session = build_session(lambda: transport, lambda: 1, vi_mode=vi_mode,
-                                history=InMemoryHistory(), input=pipe, output=DummyOutput())
+                                history=InMemoryHistory(list(history)), input=pipe, output=DummyOutput())
         return asyncio.run(type_and_read(session, pipe))
 
 
@@ -71,9 +71,14 @@ def test_ctrl_c_clears_the_line():
     assert read_one("garbage", "\x03", "2 * 3\r") == "2 * 3"
 
 
-def test_ctrl_d_on_an_empty_line_raises_eof():
+@pytest.mark.parametrize("vi_mode", [False, True])
+def test_ctrl_d_on_an_empty_line_raises_eof(vi_mode):
     with pytest.raises(EOFError):
-        read_one("\x04")
+        read_one("\x04", vi_mode=vi_mode)
+
+
+def test_ctrl_d_inside_a_line_deletes_a_character():
+    assert read_one("12", "\x1b[D", "\x04", "\r") == "1"
 
 
 def test_tab_on_a_blank_line_indents():
@@ -105,3 +110,42 @@ def test_vi_mode_enter_submits_from_navigation_mode():
 ])
 def test_enter_action(text, reply, expected):
     assert enter_action(text, lambda code: reply) == expected
+
+
+def test_ctrl_r_searches_the_history():
+    history = ["answer = 42", "other = 1"]
+    assert read_one("\x12", "answ", "\r", "\r", history=history) == "answer = 42"
+
+
+def test_up_walks_back_through_the_history():
+    assert read_one("\x1b[A", "\x1b[A", "\r", history=["first = 1", "second = 2"]) == "first = 1"
+
+
+def test_suggestions_from_history_are_accepted_with_the_right_arrow():
+    assert read_one("ans", "\x1b[C", "\r", history=["answer = 42"]) == "answer = 42"
+
+
+def test_bracketed_paste_keeps_newlines_without_running_each_line():
+    pasted = "\x1b[200~x = 1\ny = 2\x1b[201~"
+    transport = CodeopService()
+    assert read_one(pasted, "\r", transport=transport) == "x = 1\ny = 2"
+    assert transport.asked == ["x = 1\ny = 2"]  # only the final Enter asked is-complete
+
+
+def test_input_is_highlighted_as_python_once_the_prompt_is_up():
+    from prompt_toolkit.document import Document
+
+    async def type_and_look(session, pipe):
+        reading = asyncio.ensure_future(session.prompt_async())
+        await asyncio.sleep(0.2)
+        fragments = session.lexer.lex_document(Document("for x in y: pass"))(0)
+        pipe.send_text("\x03\x04")
+        with pytest.raises(EOFError):
+            await asyncio.wait_for(reading, 5)
+        return fragments
+
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        session = build_session(lambda: CodeopService(), lambda: 1, history=InMemoryHistory(),
+                                input=pipe, output=DummyOutput())
+        fragments = asyncio.run(type_and_look(session, pipe))
+    assert ("class:pygments.keyword", "for") in fragments
