@@ -109,6 +109,7 @@ class Recorder:
     def __init__(self):
         self.log = []
         self._append = self.log.append
+        self._seqs = {}  # id(record) -> grad_fn sequence number, for records in the log
         self.sessions = []
         self._shapes = False
         self._memory = False
@@ -133,17 +134,26 @@ class Recorder:
         """Tie a record to a grad_fn node (forward op that made it, or its backward run).
 
         Optional for dispatch: records that are linked get a sequence number, which the Chrome trace
-        turns into forward-to-backward flow arrows.
+        turns into forward-to-backward flow arrows. Only the number is noted here (keyed by the record
+        while the log holds it); it joins the record's Details when a session takes its records.
         """
         seq = getattr(node, "_seq", None)
         if seq is None:
             sequence_nr = getattr(node, "_sequence_nr", None)
             seq = sequence_nr() if callable(sequence_nr) else sequence_nr
-        if seq is None:
+        if seq is not None:
+            self._seqs[id(token)] = seq
+
+    def _resolve_links(self, records):
+        seqs = self._seqs
+        if not seqs:
             return
-        if len(token) == DETAILS:
-            token.append(Details())
-        token[DETAILS].seq = seq
+        for record in records:
+            seq = seqs.get(id(record))
+            if seq is not None:
+                if len(record) == DETAILS:
+                    record.append(Details())
+                record[DETAILS].seq = seq
 
     def begin_annotation(self, name):
         """Open a record_function block (a user annotation whose total includes its children)."""
@@ -201,10 +211,12 @@ class Recorder:
             self.sessions.remove(session)
             session.end_ns = end_ns
             session.records = [r for r in self.log[session.start_index:] if r[END] and r[START] <= end_ns]
+            self._resolve_links(session.records)
             if not self.sessions:
                 PROFILER.active = False
                 self.log = []
                 self._append = self.log.append
+                self._seqs = {}
             else:
                 self._trim_log()
             self._configure()
@@ -224,6 +236,9 @@ class Recorder:
             del self.log[:first]
             for s in self.sessions:
                 s.start_index -= first
+            # ids of dropped records may be reused by new ones: keep only the live records' links
+            live = {id(r) for r in self.log}
+            self._seqs = {k: v for k, v in self._seqs.items() if k in live}
 
     def _configure(self):
         sessions = self.sessions
