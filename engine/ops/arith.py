@@ -1,4 +1,6 @@
 """Arithmetic: + - * / ** // %, negation, comparisons. Each op with its backward beside it."""
+import operator
+
 import numpy as np
 
 from .. import _dtype
@@ -53,39 +55,35 @@ class RsubBackward1(Node):
         return (-g if self.alpha == 1 else g * -self.alpha,)
 
 
-@aten("aten::add")
-def add(a, b, *, alpha=1):
-    if not is_tensor(a):
-        a, b = b, a
+def _add_or_sub(a, b, alpha, combine, node_cls):
+    """a + alpha*b or a - alpha*b: one body, the arithmetic and the node differ."""
     ops = operands(a, b)
     if ops is None:
         return NotImplemented
     x, y, dt = ops
-    out = make(x + y if alpha == 1 else x + y * alpha, dt)
-    if wants_grad(a, b):
-        node = AddBackward0()._meta(a, b)
-        node.alpha = alpha
-        attach(out, node, (a, b))
-    return out
-
-
-@aten("aten::sub")
-def sub(a, b, *, alpha=1):
-    ops = operands(a, b)
-    if ops is None:
-        return NotImplemented
-    x, y, dt = ops
-    if dt is _dtype.bool_:
+    if node_cls is SubBackward0 and dt is _dtype.bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead."
         )
-    out = make(x - y if alpha == 1 else x - y * alpha, dt)
+    out = make(combine(x, y if alpha == 1 else y * alpha), dt)
     if wants_grad(a, b):
-        node = SubBackward0()._meta(a, b)
+        node = node_cls()._meta(a, b)
         node.alpha = alpha
         attach(out, node, (a, b))
     return out
+
+
+@aten("aten::add")
+def add(a, b, *, alpha=1):
+    if not is_tensor(a):
+        a, b = b, a
+    return _add_or_sub(a, b, alpha, operator.add, AddBackward0)
+
+
+@aten("aten::sub")
+def sub(a, b, *, alpha=1):
+    return _add_or_sub(a, b, alpha, operator.sub, SubBackward0)
 
 
 @aten("aten::rsub")

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import array_module, normalize
+from .._fma import fma_f32, fma_f64
 from .._size import Size
 from ._core import make, xp_of
 
@@ -122,26 +123,6 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return finish(xp.asarray(data), dt, requires_grad)
 
 
-def _fma(a, b, c, np_dtype):
-    """a*b + c rounded once, in np_dtype (float32: exact through float64; float64: via exact two-product)."""
-    if np_dtype == np.float32:
-        return (np.float64(a) * np.asarray(b, dtype=np.float64) + np.float64(c)).astype(np.float32)
-    prod = np.asarray(b, dtype=np.float64) * a
-    # error-free transform of the product (Dekker), then one rounding of prod + c + err
-    split = 134217729.0
-    def _split(x):
-        t = split * x
-        hi = t - (t - x)
-        return hi, x - hi
-    ah, al = _split(np.float64(a))
-    bh, bl = _split(np.asarray(b, dtype=np.float64))
-    err = ((ah * bh - prod) + ah * bl + al * bh) + al * bl
-    s = prod + c
-    bb = s - prod
-    tail = (prod - (s - bb)) + (c - bb)
-    return s + (tail + err)
-
-
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """torch's CPU linspace: step in the dtype, fused multiply-adds from both ends (bit-exact)."""
     start, end = _number(start), _number(end)
@@ -159,8 +140,9 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         step = npdt.type((e - s) / npdt.type(steps - 1))
         half = steps // 2
         idx = np.arange(steps)
-        lo = _fma(step, idx[:half], s, npdt)
-        hi = _fma(-step, (steps - 1 - idx[half:]), e, npdt)
+        fma = fma_f32 if npdt == np.float32 else fma_f64
+        lo = fma(step, idx[:half].astype(npdt), s)
+        hi = fma(-step, (steps - 1 - idx[half:]).astype(npdt), e)
         data = np.concatenate([np.asarray(lo, dtype=npdt), np.asarray(hi, dtype=npdt)])
     if not dt.is_floating_point:
         data = data.astype(dt.np)

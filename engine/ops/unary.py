@@ -230,48 +230,58 @@ def _clamp_tensor(a, lo, hi):
     return out
 
 
-class ClampMinBackward0(Node):
-    __slots__ = ("min",)
+class _ClampOneSideBackward(Node):
+    """clamp_min / clamp_max: the gradient passes where the bound did not bite."""
+
+    __slots__ = ("bound",)
     saved_names = ("self",)
+    passes = None
 
     def backward(self, g):
         (x,) = self.saved()
-        return (g * (x >= self.min),)
+        return (g * type(self).passes(x, self.bound),)
 
 
-class ClampMaxBackward0(Node):
-    __slots__ = ("max",)
-    saved_names = ("self",)
+class ClampMinBackward0(_ClampOneSideBackward):
+    __slots__ = ()
+    passes = staticmethod(lambda x, bound: x >= bound)
 
-    def backward(self, g):
-        (x,) = self.saved()
-        return (g * (x <= self.max),)
+    @property
+    def min(self):
+        return self.bound
+
+
+class ClampMaxBackward0(_ClampOneSideBackward):
+    __slots__ = ()
+    passes = staticmethod(lambda x, bound: x <= bound)
+
+    @property
+    def max(self):
+        return self.bound
+
+
+def _clamp_one_side(a, bound, is_min):
+    if is_tensor(bound):
+        return _clamp_tensor(a, bound, None) if is_min else _clamp_tensor(a, None, bound)
+    xp = xp_of(a._data)
+    data = (xp.maximum if is_min else xp.minimum)(a._data, bound)
+    out = make(data.astype(a.dtype.np, copy=False), a.dtype)
+    if wants_grad(a):
+        node = ClampMinBackward0() if is_min else ClampMaxBackward0()
+        node.bound = bound
+        node.save(a)
+        attach(out, node, (a,))
+    return out
 
 
 @aten("aten::clamp_min")
 def clamp_min(a, min):
-    if is_tensor(min):
-        return _clamp_tensor(a, min, None)
-    out = make(xp_of(a._data).maximum(a._data, min).astype(a.dtype.np, copy=False), a.dtype)
-    if wants_grad(a):
-        node = ClampMinBackward0()
-        node.min = min
-        node.save(a)
-        attach(out, node, (a,))
-    return out
+    return _clamp_one_side(a, min, True)
 
 
 @aten("aten::clamp_max")
 def clamp_max(a, max):
-    if is_tensor(max):
-        return _clamp_tensor(a, None, max)
-    out = make(xp_of(a._data).minimum(a._data, max).astype(a.dtype.np, copy=False), a.dtype)
-    if wants_grad(a):
-        node = ClampMaxBackward0()
-        node.max = max
-        node.save(a)
-        attach(out, node, (a,))
-    return out
+    return _clamp_one_side(a, max, False)
 
 
 def isnan(a):
