@@ -1,8 +1,10 @@
 """Capture of an input's stdout, stderr and warnings, forwarded to the front end's events.
 
-Writes are buffered and flushed in chunks, so a cell printing a million lines costs a few hundred
+Writes are buffered and sent in chunks, so a cell printing a million lines costs a few hundred
 events rather than a million, while the order of stdout and stderr text is kept exactly: a switch
-from one stream to the other flushes the buffer first.
+from one stream to the other sends the buffer first. Buffered text never waits longer than
+FLUSH_SECONDS: a flusher thread sends it, so `print("epoch 1"); time.sleep(5)` shows the line at
+once. Text printed by any thread while the input runs is captured, in the order it was written.
 """
 import contextlib
 import io
@@ -16,52 +18,97 @@ FLUSH_SECONDS = 0.05
 
 
 class StreamRouter:
-    """Collects text for 'stdout'/'stderr' and hands it to `events.stream` in order."""
+    """Collects text for 'stdout'/'stderr' and hands it to `events.stream` in order.
 
-    def __init__(self, events, owner_thread):
+    `events.stream` is called with the router's lock held, from whichever thread flushes (the
+    writer, or the flusher thread), so the front end receives chunks one at a time and in order.
+    """
+
+    def __init__(self, events):
         self._events = events
-        self._owner = owner_thread
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: a front end that writes while sending must not deadlock
+        self._due = threading.Condition(self._lock)
         self._name = None
         self._parts = []
         self._size = 0
-        self._last_flush = time.monotonic()
+        self._since = 0.0  # when the oldest buffered text was written
+        self._flusher = None
+        self._closed = False
 
     def write(self, name, text):
         with self._lock:
-            if self._name is not None and name != self._name:
-                self._flush_locked()
+            if self._parts and name != self._name:
+                self._send_locked()
             self._name = name
+            if not self._parts:
+                self._since = time.monotonic()
+                self._start_timer_locked()
             self._parts.append(text)
             self._size += len(text)
-            due = self._size >= FLUSH_BYTES or time.monotonic() - self._last_flush >= FLUSH_SECONDS
-        # Only the executing thread talks to the front end: its events need not be thread-safe.
-        if due and threading.current_thread() is self._owner:
-            self.flush()
+            if self._size >= FLUSH_BYTES or self._closed:
+                self._send_locked()
 
     def flush(self):
-        """Send what is buffered (no-op from other threads, whose text waits for the next flush)."""
-        if threading.current_thread() is not self._owner:
-            return
+        """Send what is buffered now."""
         with self._lock:
-            self._flush_locked()
+            self._send_locked()
 
-    def _flush_locked(self):
+    def close(self):
+        """Send what is left and stop the flusher thread; later writes are sent at once."""
+        with self._lock:
+            self._closed = True
+            self._send_locked()
+            self._due.notify()
+        if self._flusher is not None and self._flusher is not threading.current_thread():
+            self._flusher.join()
+
+    def _send_locked(self):
         if self._parts:
             text = "".join(self._parts)
             self._parts.clear()
             self._size = 0
             self._events.stream(self._name, text)
-        self._last_flush = time.monotonic()
+
+    def _start_timer_locked(self):
+        if self._closed:
+            return
+        if self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush_when_due, daemon=True,
+                                             name="gradtrace-output-flusher")
+            self._flusher.start()
+        else:
+            self._due.notify()
+
+    def _flush_when_due(self):
+        with self._lock:
+            while not self._closed:
+                if not self._parts:
+                    self._due.wait()
+                    continue
+                remaining = self._since + FLUSH_SECONDS - time.monotonic()
+                if remaining > 0:
+                    self._due.wait(remaining)
+                    continue
+                try:
+                    self._send_locked()
+                except Exception:  # noqa: BLE001 - the front end is gone; the writer's own flush will say so
+                    self._parts.clear()
+                    self._size = 0
 
 
 class CapturedStream(io.TextIOBase):
-    """A text stream standing in for sys.stdout or sys.stderr during an input."""
+    """A text stream standing in for sys.stdout or sys.stderr during an input.
 
-    def __init__(self, router, name, original):
-        self._router = router
+    A thread inside `OutputCapture.uncaptured()` (the front end's own code) writes straight to the
+    stream that was in place before the capture, without touching sys.stdout, which other threads
+    keep using.
+    """
+
+    def __init__(self, router, name, bypass=None):
+        self._router = router  # anything with write(name, text) and flush()
         self.name = name
-        self._original = original
+        self._bypass = bypass if bypass is not None else threading.local()
+        self.original = None  # the stream this one replaced, set while the capture is in place
 
     @property
     def encoding(self):
@@ -76,54 +123,61 @@ class CapturedStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if getattr(self._bypass, "active", False) and self.original is not None:
+            return self.original.write(text)
         if text:
             self._router.write(self.name, text)
         return len(text)
 
     def flush(self):
-        self._router.flush()
+        if getattr(self._bypass, "active", False) and self.original is not None:
+            self.original.flush()
+        else:
+            self._router.flush()
 
     def fileno(self):
         # Libraries that need a real descriptor (faulthandler, subprocess) get the process's own.
-        return self._original.fileno()
+        return getattr(sys, f"__{self.name}__").fileno()
 
 
 class OutputCapture:
-    """Context manager routing sys.stdout/sys.stderr of the executing thread to `events.stream`.
+    """Context manager routing sys.stdout/sys.stderr to `events.stream` while an input runs.
 
-    `self.events` wraps the front end's events: each call runs with the process's own streams back
-    in place, so a front end that prints (the REPL) writes to the terminal instead of into itself.
+    `self.events` wraps the front end's events: each call runs uncaptured, so a front end that
+    prints (the REPL) writes to the terminal instead of into itself.
     """
 
     def __init__(self, events):
+        self._bypass = threading.local()
         self.events = UncapturedEvents(events, self)
-        self.router = StreamRouter(self.events, threading.current_thread())
-        self.stdout = CapturedStream(self.router, "stdout", sys.__stdout__)
-        self.stderr = CapturedStream(self.router, "stderr", sys.__stderr__)
+        self.router = StreamRouter(self.events)
+        self.stdout = CapturedStream(self.router, "stdout", self._bypass)
+        self.stderr = CapturedStream(self.router, "stderr", self._bypass)
         self._saved = None
 
     def __enter__(self):
         self._saved = sys.stdout, sys.stderr
+        self.stdout.original, self.stderr.original = self._saved
         sys.stdout, sys.stderr = self.stdout, self.stderr
         return self
 
     def __exit__(self, *exc):
-        self.router.flush()
         sys.stdout, sys.stderr = self._saved
+        # Closing after the swap back: a thread still printing now reaches the restored streams,
+        # and what it printed just before is sent by close().
+        self.router.close()
         self._saved = None
         return False
 
     @contextlib.contextmanager
-    def suspended(self):
-        """The process's own stdout/stderr for the duration (when this capture is in place)."""
-        if self._saved is None or sys.stdout is not self.stdout:
-            yield
-            return
-        sys.stdout, sys.stderr = self._saved
+    def uncaptured(self):
+        """In this thread only, writes to the captured streams go to the streams they replaced."""
+        previous = getattr(self._bypass, "active", False)
+        self._bypass.active = True
         try:
             yield
         finally:
-            sys.stdout, sys.stderr = self.stdout, self.stderr
+            self._bypass.active = previous
 
     def flush(self):
         self.router.flush()
@@ -140,7 +194,7 @@ class UncapturedEvents:
         method = getattr(self._events, name)
 
         def call(*args, **kwargs):
-            with self._capture.suspended():
+            with self._capture.uncaptured():
                 return method(*args, **kwargs)
         return call
 

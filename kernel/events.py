@@ -8,6 +8,24 @@ class StdinNotImplementedError(IOError, NotImplementedError):
     """input() was called for a request whose client does not answer input requests."""
 
 
+class LateOutput:
+    """Where sys.stdout/sys.stderr lead between inputs: to the output area of the last input.
+
+    A thread started by a cell may go on printing after the cell finished (a training loop in the
+    background); as in ipykernel, its text appears under that cell rather than in the kernel's log.
+    """
+
+    def __init__(self, publisher) -> None:
+        self._publisher = publisher
+        self.parent: dict | None = None
+
+    def write(self, name: str, text: str) -> None:
+        self._publisher.stream(name, text, self.parent)
+
+    def flush(self) -> None:
+        """Nothing to do: the publisher sends stream text within its flush delay."""
+
+
 class ExecutionEvents:
     """The events object the language service writes to while it runs one execute_request.
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 
 import zmq
 
-from .events import ExecutionEvents
+from .capture import CapturedStream
+from .events import ExecutionEvents, LateOutput
 from .iopub import IOPubPublisher
 from .wire import ConnectionInfo, bind_sockets, new_session
 
@@ -69,6 +71,7 @@ class KernelServer:
         self._kernel_info = None
         self._main_thread = threading.main_thread()
         self._executing = False
+        self._late_output = LateOutput(self.publisher)
         self._abort_queue = False  # set by a failed cell with stop_on_error
         self._stopping = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
@@ -107,6 +110,7 @@ class KernelServer:
     def serve_forever(self) -> int:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
+        self._install_late_output()
         # Create the service and the kernel_info answer while the first client is still connecting
         # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
         threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
@@ -120,6 +124,11 @@ class KernelServer:
         finally:
             self._close()
         return 0
+
+    def _install_late_output(self) -> None:
+        """Between inputs, what threads print goes to the last input's output area."""
+        sys.stdout = CapturedStream(self._late_output, "stdout")
+        sys.stderr = CapturedStream(self._late_output, "stderr")
 
     def _prepare(self) -> None:
         try:
@@ -270,6 +279,8 @@ class KernelServer:
             reply.update(error)
         if outcome.exit_requested and not any(p.get("source") == "ask_exit" for p in reply["payload"]):
             reply["payload"].append({"source": "ask_exit", "keepkernel": False})
+        if not silent:
+            self._late_output.parent = msg
         self.publisher.flush()
         self._reply(sock, idents, msg, reply)
         self._abort_queue = outcome.status == "error" and bool(content.get("stop_on_error", True))

@@ -49,6 +49,31 @@ def test_a_million_lines_arrive_complete_and_in_order(kernel):
     assert text == "".join(f"{i}\n" for i in range(1_000_000))
 
 
+def test_output_shows_while_the_cell_still_runs(kernel):
+    _, kc = kernel
+    msg_id = kc.execute("import time\nprint('epoch 1')\ntime.sleep(3)\nprint('epoch 2')")
+    started = time.monotonic()
+    first = next(m for m in iter(lambda: kc.get_iopub_msg(timeout=10), None)
+                 if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream")
+    assert first["content"] == {"name": "stdout", "text": "epoch 1\n"}
+    assert time.monotonic() - started < 2.0  # long before the sleep ends
+    assert stdout_text(iopub_until_idle(kc, msg_id)) == "epoch 2\n"
+
+
+def test_a_thread_printing_after_its_cell_finished_shows_under_that_cell(kernel):
+    _, kc = kernel
+    code = ("import threading, time\n"
+            "def later():\n    time.sleep(0.5)\n    print('done in the background')\n"
+            "threading.Thread(target=later).start()")
+    reply, messages = run_cell(kc, code)
+    assert reply["content"]["status"] == "ok" and stdout_text(messages) == ""
+    msg_id = reply["parent_header"]["msg_id"]
+    late = next(m for m in iter(lambda: kc.get_iopub_msg(timeout=10), None)
+                if m["msg_type"] == "stream")
+    assert late["parent_header"]["msg_id"] == msg_id
+    assert late["content"] == {"name": "stdout", "text": "done in the background\n"}
+
+
 def test_error_aborts_queued_cells_and_keeps_the_count(kernel):
     _, kc = kernel
     first, _ = run_cell(kc, "40 + 2")

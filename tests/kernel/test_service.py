@@ -91,6 +91,43 @@ def test_a_million_lines_arrive_whole_in_order_and_in_chunks(service):
     assert len(events.events) < 2000
 
 
+class TimedRecorder(Recorder):
+    """A Recorder noting when each stream chunk arrived."""
+
+    def stream(self, name, text):
+        super().stream(name, text)
+        self.events[-1] += (time.monotonic(),)
+
+
+def test_printed_text_arrives_while_the_input_is_still_running(service):
+    events = TimedRecorder()
+    started = time.monotonic()
+    service.execute("import time\nprint('epoch 1')\ntime.sleep(1.0)\nprint('epoch 2')", events)
+    (_, _, first, first_at), (_, _, second, second_at) = events.events
+    assert (first, second) == ("epoch 1\n", "epoch 2\n")
+    assert first_at - started < 0.5  # the flusher sent it during the sleep, not after
+    assert second_at - started >= 1.0
+
+
+def test_text_printed_by_other_threads_during_the_input_is_captured_in_order(service):
+    code = ("import threading\nprint('before')\n"
+            "t = threading.Thread(target=lambda: print('from a thread'))\nt.start(); t.join()\nprint('after')")
+    _, events = run(service, code)
+    assert events.text() == "before\nfrom a thread\nafter\n"
+
+
+def test_a_front_end_printing_while_it_answers_is_not_captured(service, capsys):
+    class PrintingFrontEnd(Recorder):
+        def input(self, prompt, password):
+            print("front end prompt:", prompt)  # as the REPL writes a prompt to the terminal
+            return super().input(prompt, password)
+
+    events = PrintingFrontEnd(answers=["ada"])
+    service.execute("print('hi', input('who? '))", events)
+    assert events.text() == "hi ada\n"
+    assert capsys.readouterr().out == "front end prompt: who? \n"
+
+
 def test_a_warning_in_a_loop_shows_once_as_python_prints_it(service):
     outcome, events = run(service, "import warnings\nfor i in range(3):\n    warnings.warn('careful')")
     assert events.text("stderr") == "<gradtrace-input-1>:3: UserWarning: careful\n  warnings.warn('careful')\n"

@@ -36,6 +36,16 @@ def test_input_prompts_in_the_terminal(spawn_repl):
     assert repl.leave() == 0
 
 
+def test_printed_lines_show_before_a_long_call_returns(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    repl.child.send("import time; print('epoch 1'); time.sleep(5); print('epoch 2')\r")
+    repl.child.expect_exact("epoch 1", timeout=3)  # during the sleep, not after it
+    repl.child.expect_exact("epoch 2", timeout=10)
+    repl.wait_prompt()
+    assert repl.leave() == 0
+
+
 def test_history_persists_between_sessions(spawn_repl):
     first = spawn_repl()
     first.wait_prompt()

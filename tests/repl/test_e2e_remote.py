@@ -46,6 +46,16 @@ def test_output_of_another_client_appears_while_the_prompt_waits(spawn_repl, sta
     assert repl.leave() == 0
 
 
+def test_printed_lines_show_before_a_long_remote_call_returns(spawn_repl, standalone_kernel):
+    repl = spawn_repl("--existing", standalone_kernel.connection_file)
+    repl.wait_prompt()
+    repl.child.send("import time; print('epoch 1'); time.sleep(5); print('epoch 2')\r")
+    repl.child.expect_exact("epoch 1", timeout=3)  # during the sleep, not after it
+    repl.child.expect_exact("epoch 2", timeout=10)
+    repl.wait_prompt()
+    assert repl.leave() == 0
+
+
 def test_kernel_death_is_reported_at_once(spawn_repl, standalone_kernel):
     repl = spawn_repl("--existing", standalone_kernel.connection_file)
     repl.wait_prompt()
