@@ -6,7 +6,7 @@ profiler. It runs with no profiler and inside `start_capture()` (what the kernel
 input), interleaved, and prints the best CPU times, their ratio (target: <= 1.20) and what turning
 the capture into a table costs afterwards.
 
-    python benchmarks/bench_profiler.py [--iterations 1000] [--repeats 7] [--check]
+    python benchmarks/bench_profiler.py [--iterations 1000] [--repeats 15] [--check]
 """
 import argparse
 import sys
@@ -55,7 +55,7 @@ def time_captured(iterations):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--check", action="store_true", help=f"exit 1 when the ratio exceeds {TARGET_RATIO}")
     args = parser.parse_args(argv)
 

@@ -1,24 +1,34 @@
-"""The recorder op dispatch talks to while a profiler listens: begin/end stamps into one shared log.
+"""The recorder op dispatch talks to while a profiler listens: finished records in one shared log.
 
 Every active profiling session (a user's `profile()`, the kernel's `start_capture()`, nested in any
-order) reads the same log: a session remembers where the log stood when it started and takes what
-was begun after that when it stops. The hot path is therefore one four-item list, one append, a
-thread id and two clock reads per op; shapes, memory, CUDA time and stacks cost only while a session
-asks for them. Parent/child links are not tracked here: they follow from the intervals when events
-are built (as torch finds them), which keeps `begin`/`end` free of per-thread stacks.
+order) reads the same log: a session remembers where the log stood when it started and, when it
+stops, takes the records that began after it started. A record enters the log when its op ends,
+as one tuple built in one go, so the hot path is two clock reads, a thread id, a tuple and an
+append per op (measured against a flat list extended by each record's fields, and against lists
+filled in at begin and end: both slower). Shapes, memory, CUDA time and stacks cost only while a
+session asks for them. A session sorts its records into the order they began. Parent/child links
+are not tracked here: they follow from the intervals when events are built (as torch finds them),
+which keeps dispatch free of per-thread stacks.
 """
 import os
 import sys
 import threading
 import time
 import tracemalloc
+from operator import itemgetter
 from time import perf_counter_ns
 
 from ._profiler_state import PROFILER
 
-# A record is a plain list, the cheapest object to make per op: [name, start_ns, end_ns, thread]
-# on the fast path, with a fifth slot, a `Details`, when a session asks for more (or for links).
-NAME, START, END, THREAD, DETAILS = range(5)
+# A record is (name, start_ns, end_ns, thread, seq, details): a tuple on the fast path, a list
+# (filled in at begin and end) otherwise. `seq` is the sequence number of the grad_fn node a forward
+# op made or a backward record ran (NO_SEQ if none): the Chrome trace draws forward-to-backward
+# arrows from it. `details` is None, or a `Details` when a session asks for more.
+NAME, START, END, THREAD, SEQ, DETAILS = range(6)
+NO_SEQ = -1
+_by_start, _by_end = itemgetter(START), itemgetter(END)
+# The backward engine wraps each node it runs in a record of this name plus the node's name.
+EVALUATE_FUNCTION_PREFIX = "autograd::engine::evaluate_function: "
 # Kinds of record.
 OP, USER_ANNOTATION = 0, 1
 
@@ -59,14 +69,13 @@ def _user_stack():
 
 
 class Details:
-    """What a record carries beyond name and times: kind, shapes, sequence number, memory, CUDA, stack."""
+    """What a record carries beyond name and times: kind, shapes, memory, CUDA, stack."""
 
-    __slots__ = ("kind", "shapes", "seq", "memory_before", "memory_after", "cuda_start", "cuda_end", "stack")
+    __slots__ = ("kind", "shapes", "memory_before", "memory_after", "cuda_start", "cuda_end", "stack")
 
     def __init__(self, kind=OP):
         self.kind = kind
         self.shapes = None
-        self.seq = -1
         self.memory_before = 0
         self.memory_after = 0
         self.cuda_start = None
@@ -76,7 +85,7 @@ class Details:
 
 def details_of(record):
     """The record's Details, or None for a fast-path record."""
-    return record[DETAILS] if len(record) > DETAILS else None
+    return record[DETAILS]
 
 
 class Session:
@@ -101,15 +110,16 @@ class Session:
 class Recorder:
     """Installed as `PROFILER.recorder` while at least one session listens.
 
-    `begin`/`end` are the fast path (names and times). While any session wants details, instance
-    attributes of the same names shadow them with `_begin_detailed`/`_end_detailed`, so neither
-    path tests a flag per op.
+    Dispatch opens a record with `begin` and closes it, into the log, with `end`. While no session
+    wants details, the hottest call sites, op dispatch and the backward engine, skip those calls:
+    when an op ends they append `(name, start, end, thread, seq, None)` to `PROFILER.log` themselves.
+    While a session wants details, `PROFILER.log` is None, and instance attributes named
+    `begin`/`end` shadow the fast methods with `_begin_detailed`/`_end_detailed`, so neither path
+    tests a flag per op.
     """
 
     def __init__(self):
         self.log = []
-        self._append = self.log.append
-        self._seqs = {}  # id(record) -> grad_fn sequence number, for records in the log
         self.sessions = []
         self._shapes = False
         self._memory = False
@@ -122,38 +132,12 @@ class Recorder:
     # globals: measurable at a few hundred thousand calls a second.
     def begin(self, name, inputs, _now=perf_counter_ns, _thread=_get_thread_id):
         """Open a record for an op or a backward node; returns the token `end` takes."""
-        record = [name, _now(), 0, _thread()]
-        self._append(record)
-        return record
+        return [name, _now(), 0, _thread(), NO_SEQ, None]
 
     def end(self, token, _now=perf_counter_ns):
-        """Close the record `begin` returned."""
+        """Close the record `begin` returned and put it in the log."""
         token[END] = _now()
-
-    def link(self, token, node):
-        """Tie a record to a grad_fn node (forward op that made it, or its backward run).
-
-        Optional for dispatch: records that are linked get a sequence number, which the Chrome trace
-        turns into forward-to-backward flow arrows. Only the number is noted here (keyed by the record
-        while the log holds it); it joins the record's Details when a session takes its records.
-        """
-        seq = getattr(node, "_seq", None)
-        if seq is None:
-            sequence_nr = getattr(node, "_sequence_nr", None)
-            seq = sequence_nr() if callable(sequence_nr) else sequence_nr
-        if seq is not None:
-            self._seqs[id(token)] = seq
-
-    def _resolve_links(self, records):
-        seqs = self._seqs
-        if not seqs:
-            return
-        for record in records:
-            seq = seqs.get(id(record))
-            if seq is not None:
-                if len(record) == DETAILS:
-                    record.append(Details())
-                record[DETAILS].seq = seq
+        self.log.append(token)
 
     def begin_annotation(self, name):
         """Open a record_function block (a user annotation whose total includes its children)."""
@@ -171,21 +155,18 @@ class Recorder:
         if self._cupy is not None and _on_cuda(inputs):
             details.cuda_start = self._cupy.cuda.Event()
             details.cuda_start.record()
-        record = [name, 0, 0, _get_thread_id(), details]
-        self._append(record)
-        record[START] = perf_counter_ns()
-        return record
+        return [name, perf_counter_ns(), 0, _get_thread_id(), NO_SEQ, details]
 
     def _end_detailed(self, token):
         token[END] = perf_counter_ns()
         details = details_of(token)
-        if details is None:
-            return
-        if details.cuda_start is not None:
-            details.cuda_end = self._cupy.cuda.Event()
-            details.cuda_end.record()
-        if self._memory:
-            details.memory_after = tracemalloc.get_traced_memory()[0]
+        if details is not None:
+            if details.cuda_start is not None:
+                details.cuda_end = self._cupy.cuda.Event()
+                details.cuda_end.record()
+            if self._memory:
+                details.memory_after = tracemalloc.get_traced_memory()[0]
+        self.log.append(token)
 
     # -- sessions ----------------------------------------------------------------------------------
     def start_session(self, session):
@@ -210,13 +191,16 @@ class Recorder:
                 return session.records or []
             self.sessions.remove(session)
             session.end_ns = end_ns
-            session.records = [r for r in self.log[session.start_index:] if r[END] and r[START] <= end_ns]
-            self._resolve_links(session.records)
+            records = [r for r in self.log[session.start_index:]
+                       if r[START] >= session.start_ns and r[END] <= end_ns]
+            # Into the order records began; of records that began together, the longer (the
+            # parent) first: two passes of a stable sort, both with C-level keys.
+            records.sort(key=_by_end, reverse=True)
+            records.sort(key=_by_start)
+            session.records = records
             if not self.sessions:
                 PROFILER.active = False
                 self.log = []
-                self._append = self.log.append
-                self._seqs = {}
             else:
                 self._trim_log()
             self._configure()
@@ -236,9 +220,6 @@ class Recorder:
             del self.log[:first]
             for s in self.sessions:
                 s.start_index -= first
-            # ids of dropped records may be reused by new ones: keep only the live records' links
-            live = {id(r) for r in self.log}
-            self._seqs = {k: v for k, v in self._seqs.items() if k in live}
 
     def _configure(self):
         sessions = self.sessions
@@ -257,9 +238,11 @@ class Recorder:
         if self._shapes or self._memory or self._stack or self._cupy is not None:
             self.begin = self._begin_detailed
             self.end = self._end_detailed
+            PROFILER.log = None
         else:
             self.__dict__.pop("begin", None)
             self.__dict__.pop("end", None)
+            PROFILER.log = self.log if sessions else None
 
 
 #: the one recorder; sessions come and go, dispatch sees it through PROFILER.recorder

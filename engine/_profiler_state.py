@@ -7,16 +7,20 @@ Dispatch does `if PROFILER.active:` and nothing else when no profiler runs. When
     end(token) -> None
 
 called around every forward op (name like "aten::mul") and, during backward, around each node
-("autograd::engine::evaluate_function: MulBackward0" wrapping "MulBackward0").
+("autograd::engine::evaluate_function: MulBackward0" wrapping "MulBackward0"). While no session
+wants more than names and times, `PROFILER.log` is the recorder's log, and the hottest call
+sites skip begin/end to append `(name, start_ns, end_ns, thread, seq, None)` records themselves
+(`_profiler_recorder` defines the layout); otherwise it is None.
 """
 
 
 class ProfilerState:
-    __slots__ = ("active", "recorder")
+    __slots__ = ("active", "recorder", "log")
 
     def __init__(self):
         self.active = False
         self.recorder = None
+        self.log = None
 
 
 PROFILER = ProfilerState()

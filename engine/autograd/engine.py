@@ -1,7 +1,10 @@
 """The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
 import gc
+from threading import get_ident
+from time import perf_counter_ns
 
 from .._grad_mode import GRAD
+from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, NO_SEQ, SEQ
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
 from . import anomaly
@@ -216,17 +219,10 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
                 if capture is None and grads[0] is not None:
                     _accumulate(node, grads[0], create_graph, profiling, handed_out)
                 continue
-            outs = _evaluate(node, grads, profiling)
-            if not retain_graph:
-                node.release()
-            for (nxt, nr), g in zip(node.next_functions, outs):
-                if nxt is None or g is None:
-                    continue
-                buf = buffers.get(nxt)
-                if buf is None:
-                    buf = buffers[nxt] = [None] * nxt.num_outputs
-                prev = buf[nr]
-                buf[nr] = g if prev is None else prev + g
+            if profiling:
+                _evaluate_recorded(node, grads, buffers, retain_graph)
+                continue
+            _release_and_pass_on(node, _evaluate_node(node, grads), buffers, retain_graph)
     finally:
         GRAD.enabled = prev_mode
         if gc_was_enabled:
@@ -247,18 +243,60 @@ def _run_prehooks(node, grads):
     return grads
 
 
-def _evaluate(node, grads, profiling):
-    if profiling:
-        rec = PROFILER.recorder
-        outer = rec.begin("autograd::engine::evaluate_function: " + node.name(), grads)
-        inner = rec.begin(node.name(), grads)
-        rec.link(inner, node)
+def _release_and_pass_on(node, outs, buffers, retain_graph):
+    """Free what the node saved (unless the graph is retained), then add its backward outputs to
+    the input buffers of the nodes it feeds."""
+    if not retain_graph:
+        node.release()
+    for (nxt, nr), g in zip(node.next_functions, outs):
+        if nxt is None or g is None:
+            continue
+        buf = buffers.get(nxt)
+        if buf is None:
+            buf = buffers[nxt] = [None] * nxt.num_outputs
+        prev = buf[nr]
+        buf[nr] = g if prev is None else prev + g
+
+
+_EVALUATE_NAMES = {}  # node name -> the name of the record wrapped around it
+
+
+def _evaluate_recorded(node, grads, buffers, retain_graph, _now=perf_counter_ns, _thread=get_ident):
+    """One node's backward and `_release_and_pass_on`, inside the profiler records torch shows.
+
+    "autograd::engine::evaluate_function: MulBackward0" spans the node and the buffer additions
+    after it (the aten::add rows), "MulBackward0" the node's own backward call. Without a session
+    wanting details, both records are built here and share one start time (what lies between
+    them is only this bookkeeping).
+    """
+    name = node.name()
+    outer_name = _EVALUATE_NAMES.get(name)
+    if outer_name is None:
+        outer_name = _EVALUATE_NAMES[name] = EVALUATE_FUNCTION_PREFIX + name
+    log = PROFILER.log
+    if log is None:
+        recorder = PROFILER.recorder
+        outer = recorder.begin(outer_name, grads)
+        inner = recorder.begin(name, grads)
+        inner[SEQ] = node._seq
         try:
-            return _evaluate_node(node, grads)
+            try:
+                outs = _evaluate_node(node, grads)
+            finally:
+                recorder.end(inner)
+            _release_and_pass_on(node, outs, buffers, retain_graph)
         finally:
-            rec.end(inner)
-            rec.end(outer)
-    return _evaluate_node(node, grads)
+            recorder.end(outer)
+        return
+    thread, start = _thread(), _now()
+    try:
+        try:
+            outs = _evaluate_node(node, grads)
+        finally:
+            log.append((name, start, _now(), thread, node._seq, None))
+        _release_and_pass_on(node, outs, buffers, retain_graph)
+    finally:
+        log.append((outer_name, start, _now(), thread, NO_SEQ, None))
 
 
 def _evaluate_node(node, grads):
@@ -298,7 +336,7 @@ def call_node(node, grads):
 def _accumulate(node, grad, create_graph, profiling, handed_out):
     if profiling:
         rec = PROFILER.recorder
-        outer = rec.begin("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad", ())
+        outer = rec.begin(EVALUATE_FUNCTION_PREFIX + "torch::autograd::AccumulateGrad", ())
         inner = rec.begin("torch::autograd::AccumulateGrad", ())
         try:
             _accumulate_into(node.variable, grad, create_graph, handed_out)

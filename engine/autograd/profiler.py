@@ -8,7 +8,8 @@ import functools
 import sys
 import warnings
 
-from .._profiler_recorder import END, NAME, RECORDER, START, THREAD, USER_ANNOTATION, Session, details_of
+from .._profiler_recorder import (END, NAME, NO_SEQ, RECORDER, SEQ, START, THREAD, USER_ANNOTATION, Session,
+                                  details_of)
 from .._profiler_state import PROFILER
 from .profiler_util import (BACKWARD_FUNCTION_SCOPE, EVALUATE_FUNCTION_PREFIX, DeviceType, EventList,
                             FunctionEvent, FunctionEventAvg)
@@ -57,10 +58,10 @@ def _build_events(session):
         if use_device is not None:
             event.use_device = use_device
             event.device_time_measured_us = device_times[index]
+        if record[SEQ] != NO_SEQ:
+            event.sequence_nr = record[SEQ]
         details = all_details[index]
         if details is not None:
-            if details.seq >= 0:
-                event.sequence_nr = details.seq
             if details.kind == USER_ANNOTATION:
                 event.is_user_annotation = True
             if record_shapes and details.shapes is not None:

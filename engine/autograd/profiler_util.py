@@ -10,12 +10,12 @@ import itertools
 from collections import defaultdict
 from operator import attrgetter
 
+from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX
+
 __all__ = ["DeviceType", "EventList", "FunctionEvent", "FunctionEventAvg", "Interval"]
 
 #: scope of a backward node's own event (torch's at::RecordScope::BACKWARD_FUNCTION)
 BACKWARD_FUNCTION_SCOPE = 1
-#: prefix of the event the autograd engine wraps around each node it runs
-EVALUATE_FUNCTION_PREFIX = "autograd::engine::evaluate_function: "
 
 
 class DeviceType(enum.Enum):

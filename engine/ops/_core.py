@@ -1,10 +1,13 @@
 """What every op shares: wrapping outputs, wiring nodes, dtype promotion for operands, profiling."""
 import functools
+from threading import get_ident as _thread
+from time import perf_counter_ns as _now
 
 import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
+from .._profiler_recorder import NO_SEQ, SEQ
 from .._profiler_state import PROFILER
 from .._tensor import Tensor
 from ..autograd import anomaly
@@ -76,15 +79,20 @@ def aten(name):
         def op(*args, **kwargs):
             try:
                 if PROFILER.active:
-                    rec = PROFILER.recorder
-                    token = rec.begin(name, args)
+                    log = PROFILER.log
+                    if log is None:
+                        return _profiled_in_detail(name, fn, args, kwargs)
+                    # The profiler's hottest path, so written out here rather than calling
+                    # recorder.begin/end: one finished record (name, start, end, thread, seq, details).
+                    start = _now()
                     try:
                         out = fn(*args, **kwargs)
-                    finally:
-                        rec.end(token)
-                    node = getattr(out, "grad_fn", None)
-                    if node is not None:  # lets the trace draw forward -> backward arrows
-                        rec.link(token, node)
+                    except BaseException:
+                        log.append((name, start, _now(), _thread(), NO_SEQ, None))
+                        raise
+                    node = out.grad_fn if out.__class__ is Tensor else None
+                    # seq: the trace's arrow from this op to its backward
+                    log.append((name, start, _now(), _thread(), NO_SEQ if node is None else node._seq, None))
                     return out
                 return fn(*args, **kwargs)
             except ValueError as exc:
@@ -96,6 +104,19 @@ def aten(name):
         return op
 
     return wrap
+
+
+def _profiled_in_detail(name, fn, args, kwargs):
+    """Run one op inside a record that a session wants shapes, memory, stacks or CUDA time for."""
+    recorder = PROFILER.recorder
+    record = recorder.begin(name, args)
+    try:
+        out = fn(*args, **kwargs)
+        if out.__class__ is Tensor and out.grad_fn is not None:
+            record[SEQ] = out.grad_fn._seq
+    finally:
+        recorder.end(record)
+    return out
 
 
 def broadcast_message(args):

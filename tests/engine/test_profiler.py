@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
+from gradtrace.engine._profiler_recorder import SEQ
 from gradtrace.engine._profiler_state import PROFILER
 from gradtrace.engine.autograd import profiler
 from gradtrace.engine.autograd.profiler_util import EventList, FunctionEvent
@@ -397,19 +398,16 @@ def test_torch_profiler_schedule_and_on_trace_ready():
 
 # -- the Chrome trace ------------------------------------------------------------------------------------
 def test_chrome_trace_is_valid_json_with_torch_keys(tmp_path):
-    class Node:
-        _seq = 41
-
     with profiler.profile(record_shapes=True) as prof:
         with profiler.record_function("lbl"):
             recorder = PROFILER.recorder
             token = recorder.begin("aten::mul", (np.ones((2, 3)), np.ones((2, 3))))
+            token[SEQ] = 41  # the grad_fn node the op made
             recorder.end(token)
-            recorder.link(token, Node())
 
         def backward_node():
             token = PROFILER.recorder.begin("MulBackward0", ())
-            PROFILER.recorder.link(token, Node())
+            token[SEQ] = 41  # the node run
             PROFILER.recorder.end(token)
 
         run_op("autograd::engine::evaluate_function: MulBackward0", inner=backward_node)
@@ -587,3 +585,27 @@ def test_ops_of_another_thread_never_nest_under_this_threads_ops():
     by_name = {e.name: e for e in prof.function_events}
     assert by_name["aten::add"].cpu_parent is None and by_name["aten::mm"].cpu_children == []
     assert by_name["aten::add"].thread != by_name["aten::mm"].thread
+
+
+def _accumulation_parents(torch_module):
+    """Parent names of the add rows that sum two gradients flowing into one node during backward."""
+    x = torch_module.ones(3, requires_grad=True)
+    with torch_module.autograd.profiler.profile() as prof:
+        y = x * 2
+        (y * 3 + y * 4).sum().backward()
+    backward_adds = [e for e in prof.function_events
+                     if e.name.startswith("aten::add") and e.cpu_parent is not None]
+    return [e.cpu_parent.name for e in backward_adds]
+
+
+def test_gradient_accumulation_runs_inside_the_feeding_nodes_evaluate_function():
+    import gradtrace.engine as gt
+
+    assert _accumulation_parents(gt) == ["autograd::engine::evaluate_function: MulBackward0"]
+
+
+@pytest.mark.torch
+def test_gradient_accumulation_parent_matches_torch(real_torch):
+    import gradtrace.engine as gt
+
+    assert _accumulation_parents(gt) == _accumulation_parents(real_torch)
