@@ -92,9 +92,11 @@ class Session:
     """One listener: a window onto the shared log plus what it asked to record."""
 
     __slots__ = ("start_index", "start_ns", "start_wall_ns", "end_ns", "record_shapes", "profile_memory",
-                 "with_stack", "use_device", "records", "_started_tracemalloc")
+                 "with_stack", "use_device", "records", "max_records", "truncated", "_started_tracemalloc")
 
-    def __init__(self, record_shapes, profile_memory, with_stack, use_device):
+    def __init__(self, record_shapes, profile_memory, with_stack, use_device, max_records=None):
+        self.max_records = max_records  # stop by itself at about this many records (None: no limit)
+        self.truncated = False  # whether it did
         self.record_shapes = record_shapes
         self.profile_memory = profile_memory
         self.with_stack = with_stack
@@ -182,9 +184,14 @@ class Recorder:
             PROFILER.active = True
             session.start_wall_ns = time.time_ns()
             session.start_ns = perf_counter_ns()
+        if session.max_records is not None:
+            _LIMITS.watch(session)
 
-    def stop_session(self, session):
-        """Stop listening for `session` and hand it the records it saw (finished ones only)."""
+    def stop_session(self, session, truncated=False):
+        """Stop listening for `session` and hand it the records it saw (finished ones only).
+
+        `truncated`: the session is stopped because it reached its record limit.
+        """
         end_ns = perf_counter_ns()
         with self._lock:
             if session not in self.sessions:
@@ -211,6 +218,7 @@ class Recorder:
                     heirs[0]._started_tracemalloc = True
                 else:
                     tracemalloc.stop()
+            session.truncated = truncated  # last: whoever sees it sees the session stopped
         return session.records
 
     def _trim_log(self):
@@ -245,5 +253,49 @@ class Recorder:
             PROFILER.log = self.log if sessions else None
 
 
+    def _size(self, session):
+        """How many records the log holds for a session that is still listening."""
+        with self._lock:
+            return len(self.log) - session.start_index if session in self.sessions else 0
+
+
+class _RecordLimits:
+    """Stops sessions that asked for at most `max_records` once their part of the log is that long.
+
+    Dispatch never counts (that would cost every op); one thread looks a few times a second while
+    a limited session listens, and sleeps otherwise. A limited session may overshoot by what runs
+    in one interval.
+    """
+
+    INTERVAL_S = 0.2
+
+    def __init__(self, recorder):
+        self._recorder = recorder
+        self._watched = []
+        self._wakeup = threading.Condition()
+        self._thread = None
+
+    def watch(self, session):
+        with self._wakeup:
+            self._watched.append(session)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="gradtrace-profiler-limits", daemon=True)
+                self._thread.start()
+            self._wakeup.notify()
+
+    def _run(self):
+        while True:
+            with self._wakeup:
+                self._watched = [s for s in self._watched if s.records is None]  # drop stopped ones
+                if not self._watched:
+                    self._wakeup.wait()
+                    continue
+                self._wakeup.wait(self.INTERVAL_S)
+                full = [s for s in self._watched if self._recorder._size(s) >= s.max_records]
+            for session in full:
+                self._recorder.stop_session(session, truncated=True)
+
+
 #: the one recorder; sessions come and go, dispatch sees it through PROFILER.recorder
 RECORDER = Recorder()
+_LIMITS = _RecordLimits(RECORDER)

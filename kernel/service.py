@@ -24,7 +24,7 @@ from .history import HistoryStore
 from .input_transform import HELP_FUNCTION, MAGIC_FUNCTION, transform_input
 from .inspection import describe, expression_at_cursor, resolve
 from .magics import MagicCommands, UsageError
-from .report import Lens, Snapshot, build_report, tensor_and_module_types
+from .report import PROFILE_MAX_RECORDS, Lens, Snapshot, build_report, tensor_and_module_types
 from .report_render import render_bundle
 from .torch_alias import TorchImporter, describe_torch, resolve_torch_mode
 
@@ -282,7 +282,7 @@ class LanguageService:
         if self.lens.profile:
             try:
                 from gradtrace.engine.autograd.profiler import start_capture
-                capture = start_capture()
+                capture = start_capture(max_records=PROFILE_MAX_RECORDS)
             except ImportError:
                 capture = None
         notes_start = len(self._warning_scope.notes)
@@ -293,6 +293,10 @@ class LanguageService:
             return None
         before, capture, notes_start = scope
         profile_events = capture.stop() if capture is not None else None
+        notes = self._warning_scope.notes[notes_start:]
+        if capture is not None and capture.truncated:
+            notes.append(f"profiler: stopped after the first {PROFILE_MAX_RECORDS:,} events, to keep "
+                         "memory and this report small; the table covers the start of the input")
         if profile_events is not None and len(profile_events):
             self.last_profile_events = profile_events
         else:
@@ -302,7 +306,7 @@ class LanguageService:
         tensor_types = self.tensor_types()
         report = build_report(
             before, Snapshot(self.namespace), lens=self.lens, execution_count=self.execution_count,
-            profile_events=profile_events, notes=self._warning_scope.notes[notes_start:],
+            profile_events=profile_events, notes=notes,
             statement=unit.source if self.lens.statements else None,
             result=result if tensor_types and isinstance(result, tensor_types) else None)
         if report is not None:

@@ -100,8 +100,9 @@ def _build_events(session):
 class _Listening:
     """A window of recording: start, stop, and the EventList of what ran in between."""
 
-    def __init__(self, record_shapes=False, profile_memory=False, with_stack=False, use_device=None):
-        self._session = Session(record_shapes, profile_memory, with_stack, use_device)
+    def __init__(self, record_shapes=False, profile_memory=False, with_stack=False, use_device=None,
+                 max_records=None):
+        self._session = Session(record_shapes, profile_memory, with_stack, use_device, max_records)
         self._events = None
 
     def _start(self):
@@ -124,6 +125,11 @@ class _Listening:
 class Capture(_Listening):
     """What `start_capture` returns: call `stop()` to end the capture and get its events."""
 
+    @property
+    def truncated(self):
+        """True when the capture reached its `max_records` and stopped by itself."""
+        return self._session.truncated
+
     def stop(self):
         """End the capture; returns the events as an EventList like `prof.function_events`."""
         if not self._finished:
@@ -131,12 +137,16 @@ class Capture(_Listening):
         return self._function_events()
 
 
-def start_capture(record_shapes=False):
+def start_capture(record_shapes=False, max_records=None):
     """Start recording ops now, alongside any user profiler; `capture.stop()` returns the EventList.
 
-    The kernel wraps each user input in one capture to build the report's profiler table.
+    The kernel wraps each user input in one capture to build the report's profiler table. With
+    `max_records`, the capture stops by itself soon after it holds that many records (forward ops,
+    backward nodes and their wrappers), so that a long training loop neither fills memory with
+    records nor waits long for its report; `capture.truncated` then says so, and the events are
+    those of the first part of the run.
     """
-    capture = Capture(record_shapes=record_shapes)
+    capture = Capture(record_shapes=record_shapes, max_records=max_records)
     capture._start()
     return capture
 

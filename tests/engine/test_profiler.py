@@ -609,3 +609,34 @@ def test_gradient_accumulation_parent_matches_torch(real_torch):
     import gradtrace.engine as gt
 
     assert _accumulation_parents(gt) == _accumulation_parents(real_torch)
+
+
+def test_a_capture_with_a_record_limit_stops_by_itself():
+    import gradtrace.engine as gt
+
+    x = gt.ones(3, requires_grad=True)
+    capture = profiler.start_capture(max_records=500)
+    ops = 0
+    deadline = time.monotonic() + 10
+    while not capture.truncated and time.monotonic() < deadline:
+        (x * 2).sum().backward()  # 2 forward ops, 2 backward nodes with wrappers, 1 leaf
+        ops += 1
+    assert capture.truncated
+    assert not PROFILER.active  # the rest of the run is not recorded, and costs nothing
+    events = capture.stop()
+    assert len(events) >= 500 and {e.name for e in events} >= {"aten::mul", "aten::sum", "MulBackward0"}
+
+
+def test_a_limited_capture_stopping_leaves_a_user_profile_listening():
+    import gradtrace.engine as gt
+
+    x = gt.ones(3)
+    with profiler.profile() as prof:
+        capture = profiler.start_capture(max_records=10)
+        deadline = time.monotonic() + 10
+        while not capture.truncated and time.monotonic() < deadline:
+            x * 2
+        assert capture.truncated and PROFILER.active
+        x + 1
+    assert len(capture.stop()) < len(prof.function_events)
+    assert prof.function_events[-1].name == "aten::add"

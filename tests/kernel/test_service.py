@@ -346,6 +346,21 @@ def test_warnings_become_report_notes(service):
     assert outcome.report["notes"] == ["UserWarning: odd"]
 
 
+def test_a_long_input_profiles_its_start_and_says_so(service, monkeypatch):
+    import gradtrace.kernel.service as service_module
+
+    monkeypatch.setattr(service_module, "PROFILE_MAX_RECORDS", 300)
+    run(service, LEAF)
+    code = ("import time\nstarted = time.monotonic()\n"
+            "while time.monotonic() - started < 1.0:\n    (x * 2).sum().backward()")
+    outcome, _ = run(service, code)
+    assert outcome.report["notes"] == [
+        "profiler: stopped after the first 300 events, to keep memory and this report small; "
+        "the table covers the start of the input"]
+    rows = {row["name"]: row["calls"] for row in outcome.report["profile"]["rows"]}
+    assert rows["aten::mul"] >= 300 // 10
+
+
 def test_lens_parts_off_and_statements(service):
     run(service, LEAF)
     _, events = run(service, "%lens grads")
