@@ -7,7 +7,6 @@ is the map. The Chrome trace writer lives in `profiler_trace.py`.
 """
 import enum
 import itertools
-from collections import defaultdict
 from operator import attrgetter
 
 from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX
@@ -421,8 +420,11 @@ class EventList(list):
         """One FunctionEventAvg per name (and per input shapes when asked), in first-seen order."""
         if not self._tree_built:
             self._build_tree()
-        stats = defaultdict(FunctionEventAvg)
+        stats = {}
         plain = not (group_by_overload_name or group_by_input_shapes or group_by_stack_n > 0)
+        # Without device times, memory or flops, an event adds only its count and CPU times to its
+        # row: summing those directly gives what `add` gives, at a third of the cost per event.
+        cpu_only = not (self._use_device or self._profile_memory or self._with_flops)
         for evt in self:
             key = (evt.key, evt.node_id, evt.device_type, evt.is_legacy, evt.is_user_annotation)
             if not plain:
@@ -432,7 +434,16 @@ class EventList(list):
                     key += (str(evt.input_shapes),)
                 if group_by_stack_n > 0:
                     key += tuple(evt.stack[:group_by_stack_n])
-            stats[key].add(evt)
+            avg = stats.get(key)
+            if avg is None:
+                avg = stats[key] = FunctionEventAvg()
+            elif (cpu_only and evt.__class__ is FunctionEvent and evt.flops is None and not evt.is_async
+                  and evt.use_device is None):
+                avg.count += 1
+                avg.cpu_time_total += evt.cpu_time_total
+                avg.self_cpu_time_total += evt.self_cpu_time_total
+                continue
+            avg.add(evt)
         averages = EventList(stats.values(), use_device=self._use_device,
                              profile_memory=self._profile_memory, with_flops=self._with_flops,
                              record_shapes=self._record_shapes)
