@@ -1,7 +1,11 @@
 """The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
 import gc
+import sys
+from sys import getrefcount
 from threading import get_ident
 from time import perf_counter_ns
+
+import numpy as np
 
 from .._grad_mode import GRAD
 from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, NO_SEQ, SEQ
@@ -255,7 +259,38 @@ def _release_and_pass_on(node, outs, buffers, retain_graph):
         if buf is None:
             buf = buffers[nxt] = [None] * nxt.num_outputs
         prev = buf[nr]
-        buf[nr] = g if prev is None else prev + g
+        if prev is None:
+            buf[nr] = g
+        # As torch's InputBuffer::accumulate: in place (aten::add_) when no graph is being built and
+        # nothing but this buffer holds the tensor (references: the buffer's slot, `prev`, and
+        # getrefcount's argument) or its memory; otherwise a new sum (aten::add).
+        elif (_EXACT_REFCOUNTS and not GRAD.enabled and getrefcount(prev) == 3
+              and _sole_memory_of(prev, g)):
+            _add_in_place(prev, g)
+        else:
+            buf[nr] = prev + g
+
+
+# Up to 3.13, CPython counts every reference a frame holds; later versions may borrow some, and an
+# undercount would let the engine write into a tensor someone else holds.
+_EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+
+def _sole_memory_of(t, g):
+    """Whether t's array is its own memory, held by t alone, and can take g's values in place."""
+    data = t._data
+    # references to data: t's slot, the local `data`, getrefcount's argument
+    return (type(data) is np.ndarray and getrefcount(data) == 3 and data.flags.owndata
+            and data.flags.writeable and data.dtype == g._data.dtype and data.shape == g._data.shape)
+
+
+def _add_in_place(buffer, grad):
+    # ops import this module, so the op is fetched on first use (and replaces this function).
+    global _add_in_place
+    from ..ops.arith import accumulate_in_place
+
+    _add_in_place = accumulate_in_place
+    return accumulate_in_place(buffer, grad)
 
 
 _EVALUATE_NAMES = {}  # node name -> the name of the record wrapped around it

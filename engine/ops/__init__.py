@@ -1,7 +1,7 @@
 """The op catalogue, and the Tensor methods and operators bound to it (one table, below)."""
 from .._tensor import Tensor
 from . import arith, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, unary
-from ._core import is_tensor
+from ._core import aten, is_tensor
 
 
 def _to(self, *args, **kwargs):
@@ -43,18 +43,22 @@ def _cast(dt_name):
 
 
 def _inplace(op):
-    def method(self, *args, **kwargs):
-        return inplace.apply_inplace(self, op, *args, **kwargs)
+    """`x.op_(...)` / `x op= y`: the out-of-place op written back into x.
+
+    The profiler sees one record named as torch names it (`aten::add_`), not the out-of-place op's.
+    """
+    name = getattr(op, "aten_name", None)
+    if name is None:
+        def method(self, *args, **kwargs):
+            return inplace.apply_inplace(self, op, *args, **kwargs)
+    else:
+        compute = op.__wrapped__  # the op without its own profiler record
+
+        @aten(name + "_")
+        def method(self, *args, **kwargs):
+            return inplace.apply_inplace(self, compute, *args, **kwargs)
 
     method.__name__ = op.__name__ + "_"
-    return method
-
-
-def _iop(op):
-    def method(self, other):
-        res = inplace.apply_inplace(self, op, other)
-        return res
-
     return method
 
 
@@ -301,9 +305,9 @@ OPERATORS = {
     "__ge__": arith.ge, "__and__": arith.bitwise_and, "__rand__": arith.bitwise_and,
     "__or__": arith.bitwise_or, "__ror__": arith.bitwise_or, "__xor__": arith.bitwise_xor,
     "__rxor__": arith.bitwise_xor, "__getitem__": _getitem, "__setitem__": _setitem,
-    "__iadd__": _iop(arith.add), "__isub__": _iop(arith.sub), "__imul__": _iop(arith.mul),
-    "__itruediv__": _iop(arith.div), "__ipow__": _iop(arith.pow), "__ifloordiv__": _iop(arith.floor_divide),
-    "__imod__": _iop(arith.remainder), "__iand__": _iop(arith.bitwise_and), "__ior__": _iop(arith.bitwise_or),
+    "__iadd__": _inplace(arith.add), "__isub__": _inplace(arith.sub), "__imul__": _inplace(arith.mul),
+    "__itruediv__": _inplace(arith.div), "__ipow__": _inplace(arith.pow), "__ifloordiv__": _inplace(arith.floor_divide),
+    "__imod__": _inplace(arith.remainder), "__iand__": _inplace(arith.bitwise_and), "__ior__": _inplace(arith.bitwise_or),
 }
 
 for _name, _fn in {**METHODS, **OPERATORS}.items():

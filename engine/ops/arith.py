@@ -81,6 +81,16 @@ def add(a, b, *, alpha=1):
     return _add_or_sub(a, b, alpha, operator.add, AddBackward0)
 
 
+@aten("aten::add_")
+def accumulate_in_place(buffer, grad):
+    """`buffer += grad` for the backward pass's input buffers (torch's InputBuffer::accumulate).
+
+    The engine calls it only for a buffer tensor whose memory nothing else can see.
+    """
+    buffer._data += grad._data
+    return buffer
+
+
 @aten("aten::sub")
 def sub(a, b, *, alpha=1):
     return _add_or_sub(a, b, alpha, operator.sub, SubBackward0)

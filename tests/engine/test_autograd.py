@@ -372,3 +372,49 @@ def test_gradcheck_accepts_correct_gradients_and_rejects_wrong_ones():
 def test_gradgradcheck_checks_second_derivatives():
     x = gt.tensor([0.3, -1.2, 2.0], dtype=gt.float64, requires_grad=True)
     assert gt.autograd.gradgradcheck(lambda t: (t.sin() * t).sum(), (x,))
+
+
+# -- summing gradients that meet at one node --------------------------------------------------------
+def _fan_in_profile(torch_module):
+    x = torch_module.ones(3, requires_grad=True)
+    with torch_module.autograd.profiler.profile() as prof:
+        y = x * 2
+        (y * 3 + y * 4 + y * 5).sum().backward()
+    return x.grad.tolist(), [e.name for e in prof.function_events if e.name.startswith("aten::add")]
+
+
+def test_backward_sums_gradients_in_place_where_nothing_else_holds_them():
+    grad, adds = _fan_in_profile(gt)
+    assert grad == [24.0, 24.0, 24.0]
+    # the two forward additions, then two in-place accumulations into y's buffer
+    assert adds == ["aten::add", "aten::add", "aten::add_", "aten::add_"]
+
+
+@pytest.mark.torch
+def test_backward_gradient_sums_match_torch(real_torch):
+    assert _fan_in_profile(gt) == _fan_in_profile(real_torch)
+
+
+def test_gradients_someone_else_holds_are_never_summed_into():
+    x = gt.ones(3, requires_grad=True)
+    seed = gt.tensor([1.0, 2.0, 3.0])
+    y = x * 1
+    (y + y).backward(seed)  # AddBackward0 hands the same gradient object to both of y's uses
+    assert seed.tolist() == [1.0, 2.0, 3.0] and x.grad.tolist() == [2.0, 4.0, 6.0]
+    kept = []
+
+    class PassThrough(gt.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            kept.append(grad)  # the gradient it returns is also held here
+            return grad
+
+    w = gt.ones(3, requires_grad=True)
+    v = w * 1
+    (PassThrough.apply(v) * 2 + v * 3).sum().backward()
+    assert [g.tolist() for g in kept] == [[2.0] * 3]
+    assert w.grad.tolist() == [5.0] * 3
