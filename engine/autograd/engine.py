@@ -391,7 +391,11 @@ def _accumulate_into(leaf, grad, create_graph, handed_out):
     old = leaf._grad
     if old is None:
         if create_graph:
-            leaf._grad = grad
+            # torch copies into a fresh tensor of the leaf's layout (`clone_obey_contract`): with
+            # the gradient's history that is a CopyBackwards node, which `.grad.grad_fn` shows.
+            from ..ops.creation_ops import empty_like
+
+            leaf._grad = empty_like(leaf, dtype=grad.dtype).copy_(grad)
         else:
             # Take the gradient's memory when this pass made it and nobody else got it (torch "steals" the
             # same way); copy views, user-supplied seeds and arrays already given to another leaf.

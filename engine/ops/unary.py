@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node
 from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+from .backward_ops import sigmoid_backward, tanh_backward, threshold_backward
 
 
 class _UnaryNode(Node):
@@ -96,10 +97,12 @@ acos = unary_op("aten::acos", "AcosBackward0", lambda xp, x: xp.arccos(x), lambd
 atan = unary_op("aten::atan", "AtanBackward0", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (x * x + 1))
 sinh = unary_op("aten::sinh", "SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, x, y: g * x.cosh())
 cosh = unary_op("aten::cosh", "CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, x, y: g * x.sinh())
-tanh = unary_op("aten::tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), save="result")
-sigmoid = unary_op("aten::sigmoid", "SigmoidBackward0", _sigmoid, lambda g, x, y: g * ((1 - y) * y), save="result")
-relu = unary_op("aten::relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (y > 0),
-                save="result", keep_int=True)
+tanh = unary_op("aten::tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, x, y: tanh_backward(g, y),
+                save="result")
+sigmoid = unary_op("aten::sigmoid", "SigmoidBackward0", _sigmoid, lambda g, x, y: sigmoid_backward(g, y),
+                   save="result")
+relu = unary_op("aten::relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0),
+                lambda g, x, y: threshold_backward(g, y), save="result", keep_int=True)
 abs = unary_op("aten::abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), keep_int=True)
 sign = unary_op("aten::sign", "SignBackward0", lambda xp, x: xp.sign(x), lambda g, x, y: _zeros_like(g), save=None,
                 keep_int=True)

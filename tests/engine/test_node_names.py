@@ -186,3 +186,38 @@ def test_worked_example_walk(real_torch):
         outputs.append((chain, repr(L), repr(x.grad), repr(w.grad), repr(b.grad)))
     assert outputs[0] == outputs[1]
     assert outputs[0][1] == "tensor(4., grad_fn=<PowBackward0>)"
+
+
+# -- second order: the nodes a gradient's own graph shows ------------------------------------------
+SECOND_ORDER = ["a ** 3", "a.sin()", "a.tanh()", "a.exp()", "a.sigmoid()", "a.log()", "a * a", "a.relu()",
+                "a.sqrt()", "1 / a", "a.cos()", "(a * a).sum()", "(a ** 2).mean()"]
+
+
+def _second_order_text(T, expr):
+    x = T.tensor([2.0, 3.0], requires_grad=True)
+    (grad,) = T.autograd.grad(eval(expr, {"T": T, "a": x}).sum(), x, create_graph=True)
+    y = T.tensor([2.0, 3.0], requires_grad=True)
+    eval(expr, {"T": T, "a": y}).sum().backward(create_graph=True)
+    return f"{grad}\n{y.grad}"
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("expr", SECOND_ORDER)
+def test_gradients_with_a_graph_print_torchs_nodes(real_torch, expr):
+    # e.g. tensor([0.0707, 0.0099], grad_fn=<TanhBackwardBackward0>), and .grad shows CopyBackwards
+    assert _second_order_text(gt, expr) == _second_order_text(real_torch, expr)
+
+
+def _backward_rows(T, expr):
+    x = T.tensor([2.0, -3.0], requires_grad=True)
+    with T.autograd.profiler.profile() as prof:
+        eval(expr, {"T": T, "a": x}).sum().backward()
+    return [(e.name, [c.name for c in e.cpu_children]) for e in prof.function_events
+            if e.name.endswith("Backward0") and not e.name.startswith("autograd::")]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", ["a.tanh()", "a.sigmoid()", "a.relu()"])
+def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
+    assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)

@@ -1,0 +1,83 @@
+"""Backward formulas that torch runs as ops of their own: `aten::tanh_backward` and its kin.
+
+An activation's backward calls one of these instead of composing mul/sub, as torch does, so the
+profiler shows torch's rows during backward and a second-order graph shows torch's nodes
+(`TanhBackwardBackward0`, `ThresholdBackwardBackward0`, ...). Each is differentiable in both of
+its tensor arguments, the incoming gradient and the saved value.
+"""
+from ..autograd.node import Node
+from ._core import aten, attach, make, wants_grad
+
+
+def _backward_op(aten_name, node_class, compute):
+    """An op `fn(grad, saved)` computing `compute(grad_array, saved_array)`, with node_class as grad_fn."""
+
+    @aten(aten_name)
+    def op(grad, saved):
+        out = make(_as(grad, compute(grad._data, saved._data)), grad.dtype)
+        if wants_grad(grad, saved):
+            node = node_class()
+            node.save(grad, saved)
+            attach(out, node, (grad, saved))
+        return out
+
+    op.__name__ = aten_name.split("::")[1]
+    return op
+
+
+def _as(grad, data):
+    """data in grad's dtype (a float64 saved value must not widen a float32 gradient)."""
+    return data if data.dtype == grad._data.dtype else data.astype(grad._data.dtype)
+
+
+class _BackwardOfBackward(Node):
+    __slots__ = ()
+    saved_names = ("grad_output", "output")
+
+
+class TanhBackwardBackward0(_BackwardOfBackward):
+    """grad * (1 - y²): d/dgrad = 1 - y², d/dy = -2·grad·y."""
+
+    __slots__ = ()
+
+    def backward(self, gg):
+        grad, y = self.saved()
+        return tanh_backward(gg, y), gg * grad * y * -2
+
+
+class SigmoidBackwardBackward0(_BackwardOfBackward):
+    """grad · (1 - y) · y: d/dgrad = (1 - y)·y, d/dy = grad·(1 - 2y)."""
+
+    __slots__ = ()
+
+    def backward(self, gg):
+        grad, y = self.saved()
+        return sigmoid_backward(gg, y), gg * grad * (1 - 2 * y)
+
+
+class ThresholdBackwardBackward0(Node):
+    """grad where the saved value > 0, else 0 (relu's backward): d/dgrad is the same mask, d/dsaved is zero."""
+
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, gg):
+        from .creation_ops import zeros_like
+
+        (kept,) = self.saved()
+        return threshold_backward(gg, kept), zeros_like(gg)
+
+
+tanh_backward = _backward_op("aten::tanh_backward", TanhBackwardBackward0, lambda g, y: g * (1 - y * y))
+sigmoid_backward = _backward_op("aten::sigmoid_backward", SigmoidBackwardBackward0, lambda g, y: g * ((1 - y) * y))
+
+
+@aten("aten::threshold_backward")
+def threshold_backward(grad, kept):
+    """grad where `kept` > 0 (relu's result), else 0."""
+    out = make(_as(grad, grad._data * (kept._data > 0)), grad.dtype)
+    if wants_grad(grad, kept):
+        node = ThresholdBackwardBackward0()
+        node.save(kept)
+        attach(out, node, (grad, kept))
+    return out
