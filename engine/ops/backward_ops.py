@@ -6,7 +6,11 @@ profiler shows torch's rows during backward and a second-order graph shows torch
 its tensor arguments, the incoming gradient and the saved value.
 """
 from ..autograd.node import Node
-from ._core import aten, attach, make, wants_grad
+from ._core import aten, attach, make, wants_grad, xp_of
+
+
+def _exp(data):
+    return xp_of(data).exp(data)
 
 
 def _backward_op(aten_name, node_class, compute):
@@ -81,3 +85,52 @@ def threshold_backward(grad, kept):
         node.save(kept)
         attach(out, node, (grad, kept))
     return out
+
+
+class SoftmaxBackwardDataBackward0(_BackwardOfBackward):
+    """y·(grad - Σ grad·y): d/dgrad = y·(gg - Σ gg·y), d/dy = gg·(grad - Σ grad·y) - grad·Σ gg·y."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, gg):
+        grad, y = self.saved()
+        d = self.dim
+        return (softmax_backward_data(gg, y, d),
+                gg * (grad - (grad * y).sum(d, keepdim=True)) - grad * (gg * y).sum(d, keepdim=True))
+
+
+class LogSoftmaxBackwardDataBackward0(_BackwardOfBackward):
+    """grad - exp(y)·Σ grad: d/dgrad = gg - Σ gg·exp(y), d/dy = -gg·exp(y)·Σ grad."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, gg):
+        grad, y = self.saved()
+        d = self.dim
+        p = y.exp()
+        return gg - (gg * p).sum(d, keepdim=True), -(gg * p) * grad.sum(d, keepdim=True)
+
+
+def _along_dim(aten_name, node_class, compute):
+    """An op `fn(grad, output, dim)` of the softmax family's backward."""
+
+    @aten(aten_name)
+    def op(grad, output, dim):
+        out = make(_as(grad, compute(grad._data, output._data, dim)), grad.dtype)
+        if wants_grad(grad, output):
+            node = node_class()
+            node.dim = dim
+            node.save(grad, output)
+            attach(out, node, (grad, output))
+        return out
+
+    op.__name__ = aten_name.split("::")[1]
+    return op
+
+
+softmax_backward_data = _along_dim(
+    "aten::_softmax_backward_data", SoftmaxBackwardDataBackward0,
+    lambda g, y, d: y * (g - (g * y).sum(axis=d, keepdims=True)))
+log_softmax_backward_data = _along_dim(
+    "aten::_log_softmax_backward_data", LogSoftmaxBackwardDataBackward0,
+    lambda g, y, d: g - _exp(y) * g.sum(axis=d, keepdims=True))

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node
 from ._core import aten, attach, make, wants_grad, xp_of
+from .backward_ops import log_softmax_backward_data, softmax_backward_data
 
 
 def _softmax_dim(a, dim):
@@ -20,7 +21,7 @@ class SoftmaxBackward0(Node):
 
     def backward(self, g):
         (y,) = self.saved()
-        return (y * (g - (g * y).sum(self.dim, keepdim=True)),)
+        return (softmax_backward_data(g, y, self.dim),)
 
 
 @aten("aten::softmax")
@@ -45,7 +46,7 @@ class LogSoftmaxBackward0(Node):
 
     def backward(self, g):
         (y,) = self.saved()
-        return (g - y.exp() * g.sum(self.dim, keepdim=True),)
+        return (log_softmax_backward_data(g, y, self.dim),)
 
 
 @aten("aten::log_softmax")

@@ -119,3 +119,22 @@ def test_engine_ops_pass_gradcheck_and_gradgradcheck(fn):
     b = gt.tensor([[0.9, 0.2], [0.5, 1.3]], dtype=gt.float64, requires_grad=True)
     assert gt.autograd.gradcheck(fn, (a, b))
     assert gt.autograd.gradgradcheck(fn, (a, b))
+
+
+# The backward ops (aten::tanh_backward, _softmax_backward_data, ...) are differentiated in turn when
+# a gradient's graph is differentiated: third derivatives check their own backward formulas.
+@pytest.mark.parametrize("name, fn", [
+    ("tanh", lambda x: x.tanh()),
+    ("sigmoid", lambda x: x.sigmoid()),
+    ("relu", lambda x: (x * x).relu()),
+    ("softmax", lambda x: gt.softmax(x, 1) * gt.arange(3.0, dtype=gt.float64)),
+    ("log_softmax", lambda x: gt.log_softmax(x, 1) * gt.arange(3.0, dtype=gt.float64)),
+])
+def test_third_derivatives_through_backward_ops_match_finite_differences(name, fn):
+    x = gt.tensor([[0.3, -1.2, 0.7], [1.5, 0.1, -0.4]], dtype=gt.float64, requires_grad=True)
+
+    def first_derivative(t):
+        (grad,) = gt.autograd.grad((fn(t) ** 2).sum(), t, create_graph=True)
+        return grad
+
+    assert gt.autograd.gradgradcheck(first_derivative, (x,), eps=1e-6, atol=1e-5, rtol=1e-4)

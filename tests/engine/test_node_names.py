@@ -190,7 +190,8 @@ def test_worked_example_walk(real_torch):
 
 # -- second order: the nodes a gradient's own graph shows ------------------------------------------
 SECOND_ORDER = ["a ** 3", "a.sin()", "a.tanh()", "a.exp()", "a.sigmoid()", "a.log()", "a * a", "a.relu()",
-                "a.sqrt()", "1 / a", "a.cos()", "(a * a).sum()", "(a ** 2).mean()"]
+                "a.sqrt()", "1 / a", "a.cos()", "(a * a).sum()", "(a ** 2).mean()", "T.softmax(a, 0) * a",
+                "T.log_softmax(a, 0) * a"]
 
 
 def _second_order_text(T, expr):
@@ -218,6 +219,6 @@ def _backward_rows(T, expr):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("expr", ["a.tanh()", "a.sigmoid()", "a.relu()"])
+@pytest.mark.parametrize("expr", ["a.tanh()", "a.sigmoid()", "a.relu()", "T.softmax(a, 0) * a", "T.log_softmax(a, 0) * a"])
 def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
     assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)
