@@ -219,6 +219,7 @@ def _backward_rows(T, expr):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("expr", ["a.tanh()", "a.sigmoid()", "a.relu()", "T.softmax(a, 0) * a", "T.log_softmax(a, 0) * a"])
+@pytest.mark.parametrize("expr", ["a.tanh()", "a.sigmoid()", "a.relu()", "T.softmax(a, 0) * a",
+                                  "T.log_softmax(a, 0) * a"])
 def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
     assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)
