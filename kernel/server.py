@@ -72,7 +72,7 @@ class KernelServer:
         self._main_thread = threading.main_thread()
         self._executing = False
         self._late_output = LateOutput(self.publisher)
-        self._abort_queue = False  # set by a failed cell with stop_on_error
+        self._queued_behind_error = None  # requests waiting when a cell failed with stop_on_error
         self._stopping = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
         self.shell_handlers = {
@@ -232,9 +232,9 @@ class KernelServer:
                 })
         finally:
             self.publisher.publish("status", {"execution_state": "idle"}, msg)
-        if self._abort_queue:  # after the failed cell's idle, so each request's messages stay together
-            self._abort_queue = False
-            self._abort_queued(sock)
+        if self._queued_behind_error is not None:  # after the failed cell's idle: messages stay together
+            queued, self._queued_behind_error = self._queued_behind_error, None
+            self._abort_queued(sock, queued)
 
     def _reply(self, sock: zmq.Socket, idents: list, parent: dict, content: dict) -> None:
         """Send the reply to a request: `xyz_request` is answered by `xyz_reply` to the same identities."""
@@ -282,8 +282,11 @@ class KernelServer:
         if not silent:
             self._late_output.parent = msg
         self.publisher.flush()
+        if outcome.status == "error" and bool(content.get("stop_on_error", True)):
+            # Taken off the socket before the reply goes out, so a request the client sends after
+            # seeing the error is never aborted; only those already waiting behind the cell are.
+            self._queued_behind_error = self._receive_waiting(sock)
         self._reply(sock, idents, msg, reply)
-        self._abort_queue = outcome.status == "error" and bool(content.get("stop_on_error", True))
 
     def complete_request(self, sock, idents, msg) -> None:
         """Completions at cursor_pos (bounded in time by the service)."""
@@ -427,13 +430,19 @@ class KernelServer:
                 return
             log.warning("ignored a %d-frame message on stdin outside an input request", len(frames))
 
-    def _abort_queued(self, sock: zmq.Socket) -> None:
-        """Answer execute_requests already queued behind a failed cell with status 'aborted'."""
+    @staticmethod
+    def _receive_waiting(sock: zmq.Socket) -> list:
+        """The messages waiting on a socket now, as frame lists."""
+        waiting = []
         while True:
             try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                waiting.append(sock.recv_multipart(zmq.NOBLOCK))
             except zmq.Again:
-                return
+                return waiting
+
+    def _abort_queued(self, sock: zmq.Socket, queued: list) -> None:
+        """Answer execute_requests that were queued behind a failed cell with status 'aborted'."""
+        for frames in queued:
             parsed = self._parse(frames)
             if parsed is None:
                 continue

@@ -96,6 +96,16 @@ def test_error_aborts_queued_cells_and_keeps_the_count(kernel):
     assert results[0]["data"]["text/plain"] == "42"
 
 
+def test_a_cell_sent_after_an_error_reply_is_never_aborted(kernel):
+    _, kc = kernel
+    for _ in range(20):
+        failing = kc.execute("1/0")
+        assert shell_reply(kc, failing)["content"]["status"] == "error"
+        msg_id = kc.execute("6 * 7")  # at once: it must not be taken for one queued behind the error
+        assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+        iopub_until_idle(kc, msg_id)
+
+
 def test_interrupt_request_from_a_second_client(kernel):
     km, kc = kernel
     msg_id = kc.execute("import time\ntime.sleep(30)")
