@@ -395,7 +395,7 @@ def _accumulate_into(leaf, grad, create_graph, handed_out):
             # the gradient's history that is a CopyBackwards node, which `.grad.grad_fn` shows.
             from ..ops.creation_ops import empty_like
 
-            leaf._grad = empty_like(leaf, dtype=grad.dtype).copy_(grad)
+            leaf._grad = empty_like(leaf).copy_(grad)
         else:
             # Take the gradient's memory when this pass made it and nobody else got it (torch "steals" the
             # same way); copy views, user-supplied seeds and arrays already given to another leaf.

@@ -14,14 +14,21 @@ def _exp(data):
 
 
 def _backward_op(aten_name, node_class, compute):
-    """An op `fn(grad, saved)` computing `compute(grad_array, saved_array)`, with node_class as grad_fn."""
+    """An op `fn(grad, saved, dim=None)` computing `compute(grad_array, saved_array, dim)`.
+
+    Differentiable through node_class, which keeps what its `saved_names` list (the incoming
+    gradient too, or only the saved value) and the softmax family's `dim`.
+    """
+    keeps_grad = "grad_output" in node_class.saved_names
 
     @aten(aten_name)
-    def op(grad, saved):
-        out = make(_as(grad, compute(grad._data, saved._data)), grad.dtype)
+    def op(grad, saved, dim=None):
+        out = make(_as(grad, compute(grad._data, saved._data, dim)), grad.dtype)
         if wants_grad(grad, saved):
             node = node_class()
-            node.save(grad, saved)
+            if dim is not None:
+                node.dim = dim
+            node.save(*((grad, saved) if keeps_grad else (saved,)))
             attach(out, node, (grad, saved))
         return out
 
@@ -72,19 +79,12 @@ class ThresholdBackwardBackward0(Node):
         return threshold_backward(gg, kept), zeros_like(gg)
 
 
-tanh_backward = _backward_op("aten::tanh_backward", TanhBackwardBackward0, lambda g, y: g * (1 - y * y))
-sigmoid_backward = _backward_op("aten::sigmoid_backward", SigmoidBackwardBackward0, lambda g, y: g * ((1 - y) * y))
-
-
-@aten("aten::threshold_backward")
-def threshold_backward(grad, kept):
-    """grad where `kept` > 0 (relu's result), else 0."""
-    out = make(_as(grad, grad._data * (kept._data > 0)), grad.dtype)
-    if wants_grad(grad, kept):
-        node = ThresholdBackwardBackward0()
-        node.save(kept)
-        attach(out, node, (grad, kept))
-    return out
+tanh_backward = _backward_op("aten::tanh_backward", TanhBackwardBackward0, lambda g, y, d: g * (1 - y * y))
+sigmoid_backward = _backward_op("aten::sigmoid_backward", SigmoidBackwardBackward0,
+                                lambda g, y, d: g * ((1 - y) * y))
+# grad where relu's result > 0, else 0
+threshold_backward = _backward_op("aten::threshold_backward", ThresholdBackwardBackward0,
+                                  lambda g, kept, d: g * (kept > 0))
 
 
 class SoftmaxBackwardDataBackward0(_BackwardOfBackward):
@@ -111,26 +111,9 @@ class LogSoftmaxBackwardDataBackward0(_BackwardOfBackward):
         return gg - (gg * p).sum(d, keepdim=True), -(gg * p) * grad.sum(d, keepdim=True)
 
 
-def _along_dim(aten_name, node_class, compute):
-    """An op `fn(grad, output, dim)` of the softmax family's backward."""
-
-    @aten(aten_name)
-    def op(grad, output, dim):
-        out = make(_as(grad, compute(grad._data, output._data, dim)), grad.dtype)
-        if wants_grad(grad, output):
-            node = node_class()
-            node.dim = dim
-            node.save(grad, output)
-            attach(out, node, (grad, output))
-        return out
-
-    op.__name__ = aten_name.split("::")[1]
-    return op
-
-
-softmax_backward_data = _along_dim(
+softmax_backward_data = _backward_op(
     "aten::_softmax_backward_data", SoftmaxBackwardDataBackward0,
     lambda g, y, d: y * (g - (g * y).sum(axis=d, keepdims=True)))
-log_softmax_backward_data = _along_dim(
+log_softmax_backward_data = _backward_op(
     "aten::_log_softmax_backward_data", LogSoftmaxBackwardDataBackward0,
     lambda g, y, d: g - _exp(y) * g.sum(axis=d, keepdims=True))
