@@ -13,14 +13,13 @@ def _saved_tensors(node):
     nodes) and `saved_tensors` (custom Functions), tuples and lists unpacked. Values freed by
     backward are skipped."""
     found = []
-    # gradtrace's nodes answer `_saved_<name>` for each name in `saved_names` through
-    # __getattr__, so dir() alone may not list them.
-    attributes = set(dir(node)) | {"_saved_" + n for n in getattr(type(node), "saved_names", ())}
-    for attribute in sorted(attributes):
+    for attribute in dir(node):  # sorted, and listing torch's and gradtrace's `_saved_*` alike
         if not (attribute.startswith("_saved_") or attribute == "saved_tensors"):
             continue
         try:
             value = getattr(node, attribute)
+        except AttributeError:  # listed but unset: an optional value this node did not keep
+            continue
         except RuntimeError as err:
             if _FREED_MARKER in str(err):
                 continue

@@ -52,7 +52,32 @@ class Node:
     __slots__ = ("next_functions", "_seq", "_saved", "_versions", "_extra", "__weakref__")
     #: names of the tensors in `_saved`, readable as `_saved_<name>` like torch's
     saved_names = ()
+    #: a class's own public slots that hold bookkeeping rather than a value torch shows as saved
+    #: (no `_saved_<name>` for them)
+    unsaved_slots = ()
     num_outputs = 1
+
+    def __init_subclass__(cls, **kwargs):
+        """Give the class torch's read-only views of what its nodes keep: `_saved_<name>` (and
+        `_raw_saved_<name>`) for each saved tensor, `_saved_<attribute>` for each public slot
+        (`_saved_dim`, `_saved_alpha`, ...).
+
+        They are properties made once per class rather than a `__getattr__`: a class with
+        `__getattr__` loses CPython's fast attribute paths on every access, and nodes are read
+        on the hottest paths (op dispatch, backward, the profiler)."""
+        super().__init_subclass__(**kwargs)
+        for index, name in enumerate(cls.saved_names):
+            view = _saved_tensor_view(index)
+            _define(cls, "_saved_" + name, view)
+            _define(cls, "_raw_saved_" + name, view)
+        for klass in cls.__mro__:
+            if klass is Node:
+                break
+            slots = klass.__dict__.get("__slots__", ())
+            unsaved = klass.__dict__.get("unsaved_slots", ())
+            for name in (slots,) if isinstance(slots, str) else slots:
+                if not name.startswith("_") and name not in unsaved:
+                    _define(cls, "_saved_" + name, _saved_attribute_view(name))
 
     def __init__(self):
         self._seq = next(_sequence)
@@ -119,26 +144,6 @@ class Node:
         prehooks[handle.id] = (output_nr, fn)
         return handle
 
-    def __dir__(self):
-        names = set(super().__dir__())
-        names.update("_saved_" + n for n in type(self).saved_names)
-        return sorted(names)
-
-    def __getattr__(self, attr):
-        # `_saved_self`, `_saved_other`, `_saved_exponent`, ...: torch's read-only views of saved values.
-        if attr.startswith("_saved_"):
-            key = attr[7:]
-            names = type(self).saved_names
-            if key in names:
-                return self.saved()[names.index(key)]
-            try:
-                return object.__getattribute__(self, key)
-            except AttributeError:
-                pass
-        elif attr.startswith("_raw_saved_"):
-            return getattr(self, "_saved_" + attr[11:])
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
-
     # -- saved values ----------------------------------------------------------------------------
     def save(self, *tensors):
         """Keep tensors (inputs) for backward, remembering their versions."""
@@ -184,6 +189,19 @@ class Node:
         raise NotImplementedError(type(self).__name__)
 
 
+def _define(cls, attribute, view):
+    if attribute not in cls.__dict__:
+        setattr(cls, attribute, view)
+
+
+def _saved_tensor_view(index):
+    return property(lambda node: node.saved()[index], doc="a saved tensor, as torch's `_saved_<name>`")
+
+
+def _saved_attribute_view(name):
+    return property(lambda node: getattr(node, name), doc="a saved value, as torch's `_saved_<name>`")
+
+
 def _modified_message(t, expected, producer=None):
     """torch's text for a saved tensor changed in place; `producer`: the node that made it (default its grad_fn)."""
     dims = ", ".join(str(s) for s in t.shape)
@@ -204,6 +222,7 @@ class AccumulateGrad(Node):
     """The sink for a leaf: adds the incoming gradient into `variable.grad`."""
 
     __slots__ = ("variable",)
+    unsaved_slots = ("variable",)  # the leaf itself, as torch's AccumulateGrad.variable
 
     def __init__(self, variable):
         Node.__init__(self)

@@ -11,6 +11,7 @@ from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad
 
 class _BinaryNode(Node):
     __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+    unsaved_slots = __slots__  # shapes and dtypes for reducing gradients, not values torch saves
 
     def _meta(self, a, b):
         self.a_shape, self.a_dtype = a._data.shape, a.dtype

@@ -13,6 +13,7 @@ class _EmbedNode(Node):
     """Gradient of an indexing op: zeros of the input's shape with the gradient placed at `key`."""
 
     __slots__ = ("key", "self_sym_sizes", "advanced")
+    unsaved_slots = ("key", "advanced")  # how the index was given, not a value torch saves
 
     def backward(self, g):
         return (embed(g, self.self_sym_sizes, self.key, self.advanced, type(self).__name__ + "Backward0"),)
@@ -38,6 +39,7 @@ class _EmbedBackward(Node):
     """Backward of `embed`: read the gradient back out at `key`."""
 
     __slots__ = ("key",)
+    unsaved_slots = __slots__
 
     def backward(self, g):
         return (_index(g, self.key, IndexBackward0, advanced=True),)
@@ -153,6 +155,7 @@ class CopySlices(Node):
     """`x[key] = value` recorded on x: gradient passes through x outside key, and to value inside it."""
 
     __slots__ = ("key", "value_shape", "value_dtype", "advanced")
+    unsaved_slots = __slots__  # torch's CopySlices shows no saved values
 
     def name(self):
         return "torch::autograd::CopySlices"

@@ -6,6 +6,7 @@ from ._core import aten, attach, grad_to, is_tensor, make, to_tensor_operand, wa
 
 class WhereBackward0(Node):
     __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+    unsaved_slots = __slots__  # shapes and dtypes for reducing gradients, not values torch saves
     saved_names = ("condition",)
 
     def backward(self, g):
@@ -49,6 +50,7 @@ def where(condition, a=None, b=None):
 
 class _PairwiseExtremeNode(Node):
     __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
+    unsaved_slots = __slots__  # shapes and dtypes for reducing gradients, not values torch saves
     saved_names = ("self", "other")
     pick_a = None
 

@@ -223,3 +223,22 @@ def _backward_rows(T, expr):
                                   "T.log_softmax(a, 0) * a"])
 def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
     assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)
+
+
+SAVED_NAME_EXPRESSIONS = ["a * b", "a * 2", "a / 2", "a / b", "a ** 2", "T.add(a, b, alpha=2)", "a + b", "a - b",
+                          "a.exp()", "a.sum(0)", "a.sum()", "a.sin()", "a.tanh()", "W.mv(v)", "a.sigmoid()",
+                          "a.mean(0)", "a.relu()", "a.unsqueeze(0)", "a.transpose(0, 1)", "a.reshape(-1)",
+                          "a.softmax(0)", "a.clamp(0, 1)", "a.max()", "a.var(0)", "T.where(a > 0, a, b)"]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", SAVED_NAME_EXPRESSIONS)
+def test_dir_lists_torchs_saved_attributes(real_torch, expr):
+    """dir(grad_fn) lists the same `_saved_*` / `_raw_saved_*` views as torch's node."""
+
+    def saved_views(lib):
+        a, b, W = (lib.ones(3, 3, requires_grad=True) for _ in range(3))
+        node = eval(expr, {"a": a, "b": b, "W": W, "v": lib.ones(3, requires_grad=True), "T": lib}).grad_fn
+        return {n for n in dir(node) if n.startswith(("_saved_", "_raw_saved_"))}
+
+    assert saved_views(gt) == saved_views(real_torch)
