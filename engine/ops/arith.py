@@ -157,7 +157,8 @@ class DivBackward0(_BinaryNode):
         ga = grad_to(g / b, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
         gb = None
         if self.next_functions[1][0] is not None:
-            gb = grad_to(-g * a / (b * b), self.b_shape, self.b_dtype)
+            # torch's div_tensor_other_backward, op for op: -grad * ((self / other) / other)
+            gb = grad_to(-g * ((a / b) / b), self.b_shape, self.b_dtype)
         return ga, gb
 
 

@@ -542,6 +542,29 @@ def test_real_run_counts_match_torch_where_names_overlap(real_torch):
     assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
 
 
+def division_chain_profile(lib):
+    """The profiler benchmark's workload, short: divisions and products whose operands all need grads."""
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    z = lib.ones(2, 3, requires_grad=True)
+    with lib.autograd.profiler.profile() as prof:
+        for _ in range(5):
+            z = (z / x) * y
+        z.sum().backward()
+    return {a.key: a.count for a in prof.key_averages()}
+
+
+@pytest.mark.torch
+def test_division_backward_runs_torchs_ops(real_torch):
+    """DivBackward0 computes -grad * ((self / other) / other) as torch does: 3 divs, 1 mul, 1 neg."""
+    import gradtrace.engine as gt
+
+    ours, theirs = division_chain_profile(gt), division_chain_profile(real_torch)
+    names = ["aten::div", "aten::mul", "aten::neg", "aten::add_", "DivBackward0", "MulBackward0"]
+    assert {n: ours.get(n) for n in names} == {n: theirs.get(n) for n in names}
+    assert ours["aten::div"] == 5 + 5 * 3
+
+
 def test_real_run_through_torch_profiler_namespace_and_capture(tmp_path):
     import gradtrace.engine as gt
 
