@@ -25,6 +25,16 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
+def _accumulate_grad_node(leaf):
+    """A new AccumulateGrad for `leaf`; the node class is fetched on first use (autograd imports
+    this module), and then this function replaces itself with the class."""
+    global _accumulate_grad_node
+    from .autograd.node import AccumulateGrad
+
+    _accumulate_grad_node = AccumulateGrad
+    return AccumulateGrad(leaf)
+
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it for autograd."""
 
@@ -152,9 +162,7 @@ class Tensor:
         ref = self._accum_ref
         node = ref() if ref is not None else None
         if node is None:
-            from .autograd.node import AccumulateGrad
-
-            node = AccumulateGrad(self)
+            node = _accumulate_grad_node(self)
             self._accum_ref = weakref.ref(node)
         return node
 
