@@ -438,3 +438,22 @@ def test_torch_level_inplace_functions(real_torch, name):
     assert fn_ours(ours, *args) is ours
     fn_theirs(theirs, *args)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype_name", ["float32", "float64"])
+def test_division_gradients_are_bitwise_torchs(real_torch, dtype_name):
+    """Both gradients of a / b follow torch's formulas op for op, so they agree to the last bit."""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(1000).astype(dtype_name)
+    b = (rng.standard_normal(1000) + 3).astype(dtype_name)
+
+    seed = rng.standard_normal(1000).astype(dtype_name)
+
+    def grads(lib):
+        x, y = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        (x / y).backward(lib.tensor(seed))
+        return x.grad.detach().numpy(), y.grad.detach().numpy()
+
+    for ours, theirs in zip(grads(gt), grads(real_torch)):
+        assert np.array_equal(ours, theirs)
