@@ -196,6 +196,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
     profiling = PROFILER.active
+    thread = get_ident()
     # The graph holds no reference cycles, and backward makes none: the cyclic GC has nothing to find here
     # and would only walk the live graph over and over.
     gc_was_enabled = gc.isenabled()
@@ -224,7 +225,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
                     _accumulate(node, grads[0], create_graph, profiling, handed_out)
                 continue
             if profiling:
-                _evaluate_recorded(node, grads, buffers, retain_graph)
+                _evaluate_recorded(node, grads, buffers, retain_graph, thread)
                 continue
             _release_and_pass_on(node, _evaluate_node(node, grads), buffers, retain_graph)
     finally:
@@ -293,26 +294,26 @@ def _add_in_place(buffer, grad):
     return accumulate_in_place(buffer, grad)
 
 
-_EVALUATE_NAMES = {}  # node name -> the name of the record wrapped around it
+_RECORD_NAMES = {}  # node class -> (its record's name, the name of the record wrapped around it)
 
 
-def _evaluate_recorded(node, grads, buffers, retain_graph, _now=perf_counter_ns, _thread=get_ident):
+def _evaluate_recorded(node, grads, buffers, retain_graph, thread, _now=perf_counter_ns):
     """One node's backward and `_release_and_pass_on`, inside the profiler records torch shows.
 
     "autograd::engine::evaluate_function: MulBackward0" spans the node and the buffer additions
-    after it (the aten::add rows), "MulBackward0" the node's own backward call. Without a session
+    after it (the aten::add_ rows), "MulBackward0" the node's own backward call. Without a session
     wanting details, both records are built here and share one start time (what lies between
-    them is only this bookkeeping).
+    them is only this bookkeeping). `thread`: the id of the thread running the backward pass.
     """
-    name = node.name()
-    outer_name = _EVALUATE_NAMES.get(name)
-    if outer_name is None:
-        outer_name = _EVALUATE_NAMES[name] = EVALUATE_FUNCTION_PREFIX + name
+    names = _RECORD_NAMES.get(node.__class__)
+    if names is None:
+        name = node.name()
+        names = _RECORD_NAMES[node.__class__] = (name, EVALUATE_FUNCTION_PREFIX + name)
     log = PROFILER.log
     if log is None:
         recorder = PROFILER.recorder
-        outer = recorder.begin(outer_name, grads)
-        inner = recorder.begin(name, grads)
+        outer = recorder.begin(names[1], grads)
+        inner = recorder.begin(names[0], grads)
         inner[SEQ] = node._seq
         try:
             try:
@@ -323,15 +324,15 @@ def _evaluate_recorded(node, grads, buffers, retain_graph, _now=perf_counter_ns,
         finally:
             recorder.end(outer)
         return
-    thread, start = _thread(), _now()
+    start = _now()
     try:
         try:
             outs = _evaluate_node(node, grads)
         finally:
-            log.append((name, start, _now(), thread, node._seq, None))
+            log.append((names[0], start, _now(), thread, node._seq, None))
         _release_and_pass_on(node, outs, buffers, retain_graph)
     finally:
-        log.append((outer_name, start, _now(), thread, NO_SEQ, None))
+        log.append((names[1], start, _now(), thread, NO_SEQ, None))
 
 
 def _evaluate_node(node, grads):
