@@ -196,7 +196,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
     profiling = PROFILER.active
-    thread = get_ident()
+    thread = get_ident() if profiling else None  # the thread every backward record names
     # The graph holds no reference cycles, and backward makes none: the cyclic GC has nothing to find here
     # and would only walk the live graph over and over.
     gc_was_enabled = gc.isenabled()
