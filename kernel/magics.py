@@ -110,15 +110,33 @@ class MagicCommands:
                                     "application/vnd.gradtrace.explain+json": derivation.to_dict()})
 
     def profile(self, args):
-        """%profile table: the full torch-format profiler table of the last input that ran ops."""
-        if args.strip() != "table":
-            raise UsageError("%profile takes one argument: %profile table")
+        """%profile table | limit [N|none]: the full torch-format profiler table of the last input that
+        ran ops; or how many events an input's profile keeps before it stops (shown, or set)."""
+        words = args.split()
+        if words[:1] == ["limit"] and len(words) <= 2:
+            self._profile_limit(words[1] if len(words) == 2 else None)
+            return
+        if words != ["table"]:
+            raise UsageError("%profile takes 'table' or 'limit [N|none]'")
         events = self._service.last_profile_events
         if events is None:
             print("No profile yet: no earlier input ran engine operations.")
             return
         averages = events.key_averages()
         print(averages.table(sort_by="self_cpu_time_total", row_limit=max(len(averages), 1)), end="")
+
+    def _profile_limit(self, value):
+        service = self._service
+        if value is not None:
+            if value == "none":
+                service.profile_max_records = None
+            elif value.isdigit() and int(value) > 0:
+                service.profile_max_records = int(value)
+            else:
+                raise UsageError(f"%profile limit: {value!r} is not a positive whole number or 'none'")
+        limit = service.profile_max_records
+        print("profile limit: " + ("none (every event of an input is kept)" if limit is None
+                                   else f"{limit:,} events per input"))
 
     def torch(self, args):
         """%torch real|gradtrace: which module `import torch` gives from now on."""

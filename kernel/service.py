@@ -74,6 +74,8 @@ class LanguageService:
         self.execution_count = 0
         self.lens = Lens()
         self.last_profile_events = None
+        #: records the per-input profile keeps before it stops (None: no limit); `%profile limit`
+        self.profile_max_records = PROFILE_MAX_RECORDS
         os.environ.setdefault("MPLBACKEND", "agg")  # figures render off-screen and come back as PNGs
 
         self._main_module = types.ModuleType("__main__", "The gradtrace user namespace.")
@@ -282,7 +284,7 @@ class LanguageService:
         if self.lens.profile:
             try:
                 from gradtrace.engine.autograd.profiler import start_capture
-                capture = start_capture(max_records=PROFILE_MAX_RECORDS)
+                capture = start_capture(max_records=self.profile_max_records)
             except ImportError:
                 capture = None
         notes_start = len(self._warning_scope.notes)
@@ -295,8 +297,9 @@ class LanguageService:
         profile_events = capture.stop() if capture is not None else None
         notes = self._warning_scope.notes[notes_start:]
         if capture is not None and capture.truncated:
-            notes.append(f"profiler: stopped after the first {PROFILE_MAX_RECORDS:,} events, to keep "
-                         "memory and this report small; the table covers the start of the input")
+            notes.append(f"profiler: stopped after the first {self.profile_max_records:,} events, to keep "
+                         "memory and this report small; the table covers the start of the input "
+                         "(%profile limit N changes the limit)")
         if profile_events is not None and len(profile_events):
             self.last_profile_events = profile_events
         else:

@@ -346,19 +346,37 @@ def test_warnings_become_report_notes(service):
     assert outcome.report["notes"] == ["UserWarning: odd"]
 
 
-def test_a_long_input_profiles_its_start_and_says_so(service, monkeypatch):
-    import gradtrace.kernel.service as service_module
-
-    monkeypatch.setattr(service_module, "PROFILE_MAX_RECORDS", 300)
+def test_a_long_input_profiles_its_start_and_says_so(service):
     run(service, LEAF)
+    _, events = run(service, "%profile limit 300")
+    assert events.text() == "profile limit: 300 events per input\n"
     code = ("import time\nstarted = time.monotonic()\n"
             "while time.monotonic() - started < 1.0:\n    (x * 2).sum().backward()")
     outcome, _ = run(service, code)
     assert outcome.report["notes"] == [
         "profiler: stopped after the first 300 events, to keep memory and this report small; "
-        "the table covers the start of the input"]
+        "the table covers the start of the input (%profile limit N changes the limit)"]
     rows = {row["name"]: row["calls"] for row in outcome.report["profile"]["rows"]}
     assert rows["aten::mul"] >= 300 // 10
+
+
+def test_profile_limit_shows_sets_and_refuses_bad_values(service):
+    _, events = run(service, "%profile limit")
+    assert events.text() == "profile limit: 100,000 events per input\n"
+    _, events = run(service, "%profile limit none")
+    assert events.text() == "profile limit: none (every event of an input is kept)\n"
+    run(service, LEAF)
+    code = "for _ in range(2000):\n    (x * 2).sum().backward()"
+    outcome, _ = run(service, code)
+    assert outcome.report["notes"] == []
+    # every event kept: 2,000 forward products and 2,000 in MulBackward0
+    assert {r["name"]: r["calls"] for r in outcome.report["profile"]["rows"]}["aten::mul"] == 4000
+    for bad in ("0", "-5", "many", "1.5"):
+        outcome, _ = run(service, f"%profile limit {bad}")
+        assert outcome.error[:2] == ("UsageError", f"%profile limit: {bad!r} is not a positive whole number "
+                                                   "or 'none'")
+    outcome, _ = run(service, "%profile limit 5 6")
+    assert outcome.error[:2] == ("UsageError", "%profile takes 'table' or 'limit [N|none]'")
 
 
 def test_lens_parts_off_and_statements(service):
