@@ -14,20 +14,21 @@ from ._creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatT
                         LongTensor, ShortTensor, as_tensor, bernoulli, from_numpy, multinomial, normal, rand,
                         rand_like, randint, randint_like, randn, randn_like, randperm, tensor)
 from .ops.creation_ops import (arange, empty, empty_like, eye, full, full_like, linspace, logspace, nonzero, ones,
-                               ones_like, tril, triu, zeros, zeros_like)
+                               ones_like, zeros, zeros_like)
 from .ops.arith import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, div, eq, equal, floor_divide, fmod,
                         ge, gt, le, logical_and, logical_not, logical_or, logical_xor, lt, mul, ne, neg, pow,
-                        reciprocal, remainder, rsub, square, sub)
+                        reciprocal, remainder, rsub, square, sub, addcdiv, addcmul, atan2, hypot, lerp)
 from .ops.unary import (abs, acos, asin, atan, ceil, clamp, clamp_max, clamp_min, cos, cosh, erf, exp, exp2, expm1,
                         floor, frac, isfinite, isinf, isnan, log, log1p, log2, log10, relu, round, rsqrt, sigmoid,
-                        sign, sin, sinh, sqrt, tan, tanh, trunc)
+                        sign, sin, sinh, sqrt, tan, tanh, trunc, deg2rad, logit, rad2deg, sinc)
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp, max,
-                            mean, min, norm, prod, std, sum, var)
-from .ops.linalg import addmm, bmm, dot, matmul, mm, mv, outer, trace
+                            mean, min, norm, prod, std, sum, var, aminmax, std_mean, var_mean)
+from .ops.linalg import addmm, bmm, dot, einsum, matmul, mm, mv, outer, trace
 from .ops.shape import (broadcast_to, cat, chunk, clone, concat, concatenate, flatten, flip, hstack, movedim,
                         permute, repeat as _repeat, reshape, split, squeeze, stack, swapaxes, t, transpose, unbind,
-                        unflatten, unsqueeze, vstack)
-from .ops.indexing import gather, index_select, narrow, scatter, scatter_add, select
+                        unflatten, unsqueeze, vstack, diff, roll, tile, tril, triu)
+from .ops.sorting import argsort, cummax, cummin, kthvalue, median, msort, sort, topk
+from .ops.indexing import gather, index_select, masked_select, narrow, scatter, scatter_add, select
 from .ops.selection import masked_fill, maximum, minimum, where
 from .ops.nn_ops import log_softmax, softmax
 from ._tensor_str import set_printoptions
@@ -49,6 +50,7 @@ subtract = sub
 negative = neg
 absolute = abs
 arcsin, arccos, arctan = asin, acos, atan
+arctan2 = atan2
 concat = cat
 detach = _ops.shape.detach
 float = float32
@@ -103,15 +105,6 @@ def inverse(a):
     import numpy as _np
 
     return tensor(_np.linalg.inv(a._data), dtype=a.dtype)
-
-
-def einsum(equation, *operands):
-    """einsum through numpy on values (no gradient yet unless the operands are plain products)."""
-    import numpy as _np
-
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    return tensor(_np.einsum(equation, *[o._data for o in operands]))
 
 
 for _fn_name in ("sin", "cos", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "neg", "clamp", "zero",

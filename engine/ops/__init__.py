@@ -1,6 +1,6 @@
 """The op catalogue, and the Tensor methods and operators bound to it (one table, below)."""
 from .._tensor import Tensor
-from . import arith, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, unary
+from . import arith, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, sorting, unary
 from ._core import aten, is_tensor
 
 
@@ -202,17 +202,12 @@ def _type_as(self, other):
     return _to(self, other.dtype)
 
 
-def _masked_select(self, mask):
-    return indexing.getitem(self, mask)
-
-
 def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):
     return reduction.norm(self, p, dim, keepdim, dtype)
 
 
 def _diag(self, diagonal=0):
     import numpy as np
-    from ._core import make
 
     if self.ndim == 1:
         n = self.shape[0] + abs(diagonal)
@@ -232,6 +227,8 @@ METHODS = {
     "div": arith.div, "divide": arith.div, "true_divide": arith.div, "floor_divide": arith.floor_divide,
     "remainder": arith.remainder, "fmod": arith.fmod, "pow": arith.pow, "neg": arith.neg, "negative": arith.neg,
     "reciprocal": arith.reciprocal, "square": arith.square, "rsub": arith.rsub,
+    "addcmul": arith.addcmul, "addcdiv": arith.addcdiv, "lerp": arith.lerp, "atan2": arith.atan2,
+    "arctan2": arith.atan2, "hypot": arith.hypot,
     "eq": arith.eq, "ne": arith.ne, "lt": arith.lt, "le": arith.le, "gt": arith.gt, "ge": arith.ge,
     "greater": arith.gt, "less": arith.lt, "equal": arith.equal,
     "logical_not": arith.logical_not, "logical_and": arith.logical_and, "logical_or": arith.logical_or,
@@ -245,6 +242,7 @@ METHODS = {
     "abs": unary.abs, "absolute": unary.abs, "sign": unary.sign, "sgn": unary.sign, "floor": unary.floor,
     "ceil": unary.ceil, "trunc": unary.trunc, "frac": unary.frac, "round": unary.round, "erf": unary.erf,
     "clamp": _clamp_method, "clip": _clamp_method, "clamp_min": unary.clamp_min, "clamp_max": unary.clamp_max,
+    "logit": unary.logit, "deg2rad": unary.deg2rad, "rad2deg": unary.rad2deg, "sinc": unary.sinc,
     "isnan": unary.isnan, "isinf": unary.isinf, "isfinite": unary.isfinite,
     "maximum": selection.maximum, "minimum": selection.minimum, "masked_fill": selection.masked_fill,
     "where": _where_method,
@@ -254,6 +252,10 @@ METHODS = {
     "argmin": reduction.argmin, "std": reduction.std, "var": reduction.var, "norm": _norm_method,
     "logsumexp": reduction.logsumexp, "all": reduction.all, "any": reduction.any, "cumsum": reduction.cumsum,
     "cumprod": reduction.cumprod, "count_nonzero": reduction.count_nonzero, "sum_to_size": _sum_to_size,
+    "aminmax": reduction.aminmax,
+    # order statistics
+    "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort, "topk": sorting.topk,
+    "kthvalue": sorting.kthvalue, "median": sorting.median, "cummax": sorting.cummax, "cummin": sorting.cummin,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "mv": linalg.mv, "dot": linalg.dot, "bmm": linalg.bmm,
     "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm, "trace": linalg.trace, "diag": _diag,
@@ -266,8 +268,9 @@ METHODS = {
     "clone": shape.clone, "detach": shape.detach, "detach_": shape.detach_, "split": shape.split,
     "chunk": shape.chunk, "unbind": shape.unbind, "flip": shape.flip, "repeat": shape.repeat,
     "narrow": indexing.narrow, "select": indexing.select, "gather": indexing.gather, "scatter": indexing.scatter,
-    "scatter_add": indexing.scatter_add, "index_select": indexing.index_select, "masked_select": _masked_select,
-    "nonzero": creation_ops.nonzero, "tril": creation_ops.tril, "triu": creation_ops.triu,
+    "scatter_add": indexing.scatter_add, "index_select": indexing.index_select, "masked_select": indexing.masked_select,
+    "nonzero": creation_ops.nonzero, "tril": shape.tril, "triu": shape.triu,
+    "roll": shape.roll, "tile": shape.tile, "diff": shape.diff,
     # nn-ish methods
     "softmax": nn_ops.softmax, "log_softmax": nn_ops.log_softmax,
     # conversions
@@ -287,7 +290,8 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "reciprocal", "square", 
               "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sign", "floor", "ceil", "trunc",
               "round", "clamp", "clip", "clamp_min", "clamp_max", "exp2", "log2", "remainder", "fmod", "frac",
               "erf", "asin", "acos", "atan", "sinh", "cosh", "expm1", "log10", "floor_divide", "scatter",
-              "scatter_add", "t", "unsqueeze", "squeeze", "transpose"):
+              "scatter_add", "t", "unsqueeze", "squeeze", "transpose", "addcmul", "addcdiv", "lerp", "atan2",
+              "hypot", "logit", "deg2rad", "rad2deg", "sinc", "tril", "triu", "cumprod"):
     METHODS[_name + "_"] = _inplace(METHODS[_name])
 METHODS["subtract_"] = METHODS["sub_"]
 METHODS["multiply_"] = METHODS["mul_"]

@@ -188,7 +188,7 @@ def operands(a, b):
         dt = _dtype.result_type(a, b)
         return cast(a._data, dt), cast(b._data, dt), dt
     if isinstance(b, np.ndarray):
-        raise TypeError(f"unsupported operand type: numpy.ndarray (wrap it with torch.from_numpy)")
+        raise TypeError("unsupported operand type: numpy.ndarray (wrap it with torch.from_numpy)")
     if not isinstance(b, _NUMBER_TYPES) and not isinstance(b, np.generic):
         return None
     dt = scalar_result_dtype(a.dtype, b.item() if isinstance(b, np.generic) else b)

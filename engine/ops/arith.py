@@ -4,6 +4,7 @@ import operator
 import numpy as np
 
 from .. import _dtype
+from .._fma import fma_f32, fma_f64
 from ..autograd.node import Node
 from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, wrapped_number,
                     xp_of)
@@ -269,9 +270,221 @@ def remainder(a, b):
     return out
 
 
+class FmodBackward0(Node):
+    """fmod(tensor, number): the gradient passes through."""
+
+    def backward(self, g):
+        return (g,)
+
+
+class FmodBackward1(_BinaryNode):
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        # fmod(a, b) = a - trunc(a / b) * b, so d/da = 1 and d/db = -trunc(a / b)
+        ga = grad_to(g, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = None
+        if self.next_functions[1][0] is not None:
+            a, b = self.saved()
+            gb = grad_to(-g * div(a, b, rounding_mode="trunc"), self.b_shape, self.b_dtype)
+        return ga, gb
+
+
+@aten("aten::fmod")
 def fmod(a, b):
-    x, y, dt = operands(a, b)
-    return make(xp_of(x).fmod(x, y).astype(dt.np, copy=False), dt)
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    out = make(xp_of(x).fmod(x, y).astype(dt.np, copy=False), dt)
+    if wants_grad(a, b):
+        if not is_tensor(b):
+            attach(out, FmodBackward0(), (a,))
+        else:
+            node = FmodBackward1()._meta(a, b)
+            node.save(a, b)
+            attach(out, node, (a, b))
+    return out
+
+
+# ---- addcmul / addcdiv / lerp ----------------------------------------------------------------------
+class _AddcNode(Node):
+    """self + value * combine(tensor1, tensor2), for addcmul and addcdiv."""
+
+    __slots__ = ("value", "shapes", "dtypes")
+    unsaved_slots = ("shapes", "dtypes")
+    saved_names = ("tensor1", "tensor2")
+
+    def backward(self, g):
+        t1, t2 = self.saved()
+        grads = type(self).partials(g * self.value if self.value != 1 else g, t1, t2)
+        return tuple(None if f[0] is None or p is None else grad_to(p, s, dt)
+                     for f, p, s, dt in zip(self.next_functions, (g,) + grads, self.shapes, self.dtypes))
+
+
+class AddcmulBackward0(_AddcNode):
+    __slots__ = ()
+    partials = staticmethod(lambda gv, t1, t2: (gv * t2, gv * t1))
+
+
+class AddcdivBackward0(_AddcNode):
+    __slots__ = ()
+    partials = staticmethod(lambda gv, t1, t2: (gv / t2, -gv * t1 / (t2 * t2)))
+
+
+def _addc(a, t1, t2, value, combine, node_cls):
+    dt = _dtype.result_type(_dtype.result_type(a, t1), t2)
+    xs = [t._data.astype(dt.np, copy=False) for t in (a, t1, t2)]
+    out = make((xs[0] + value * combine(xs[1], xs[2])).astype(dt.np, copy=False), dt)
+    if wants_grad(a, t1, t2):
+        node = node_cls()
+        node.value = value
+        node.shapes = tuple(t._data.shape for t in (a, t1, t2))
+        node.dtypes = (a.dtype, t1.dtype, t2.dtype)
+        node.save(t1 if t2._requires_grad or a._requires_grad else None, t2)
+        attach(out, node, (a, t1, t2))
+    return out
+
+
+@aten("aten::addcmul")
+def addcmul(a, tensor1, tensor2, *, value=1):
+    """a + value * tensor1 * tensor2"""
+    return _addc(a, tensor1, tensor2, value, operator.mul, AddcmulBackward0)
+
+
+@aten("aten::addcdiv")
+def addcdiv(a, tensor1, tensor2, *, value=1):
+    """a + value * tensor1 / tensor2"""
+    if not (tensor1.dtype.is_floating_point or tensor1.dtype.is_complex) and not (
+            tensor2.dtype.is_floating_point or tensor2.dtype.is_complex):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform "
+            "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
+    return _addc(a, tensor1, tensor2, value, operator.truediv, AddcdivBackward0)
+
+
+class LerpBackward0(_BinaryNode):
+    """lerp with a number weight."""
+
+    __slots__ = ("weight",)
+
+    def backward(self, g):
+        w = self.weight
+        ga = grad_to(g * (1 - w), self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(g * w, self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+class LerpBackward1(Node):
+    """lerp with a tensor weight."""
+
+    __slots__ = ("shapes", "dtypes")
+    unsaved_slots = __slots__
+    saved_names = ("self", "end", "weight")
+
+    def backward(self, g):
+        a, e, w = self.saved()
+        grads = (g * (1 - w), g * w, g * (e - a))
+        return tuple(None if f[0] is None else grad_to(p, s, dt)
+                     for f, p, s, dt in zip(self.next_functions, grads, self.shapes, self.dtypes))
+
+
+def _lerp_data(xp, x, y, w):
+    # torch's two-sided formula (exact at both ends, monotone), with the fused multiply-adds of its CPU kernel
+    shape = np.broadcast_shapes(x.shape, y.shape, xp.shape(w))
+    x, y, w = (xp.broadcast_to(v, shape) for v in (x, y, w))
+    diff = y - x
+    fma = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}.get(x.dtype) if xp is np else None
+    if fma is None:
+        return xp.where(xp.abs(w) < 0.5, x + w * diff, y - diff * (1 - w))
+    low = fma(w, diff, x).reshape(shape)
+    high = fma(-diff, 1 - w, y).reshape(shape)
+    return xp.where(xp.abs(w) < 0.5, low, high).astype(x.dtype, copy=False)
+
+
+@aten("aten::lerp")
+def lerp(a, end, weight):
+    """a + weight * (end - a)"""
+    xp = xp_of(a._data)
+    if is_tensor(weight):
+        if not (a.dtype is end.dtype is weight.dtype):
+            other = end if end.dtype is not a.dtype else weight
+            raise RuntimeError(f"expected dtype {_dtype_name(a.dtype)} for `end` but got dtype {_dtype_name(other.dtype)}")
+        data = _lerp_data(xp, a._data, end._data, weight._data).astype(a.dtype.np, copy=False)
+        out = make(xp.ascontiguousarray(data), a.dtype)
+        if wants_grad(a, end, weight):
+            node = LerpBackward1()
+            node.shapes = (a._data.shape, end._data.shape, weight._data.shape)
+            node.dtypes = (a.dtype, end.dtype, weight.dtype)
+            node.save(a, end, weight)
+            attach(out, node, (a, end, weight))
+        return out
+    if a.dtype is not end.dtype:
+        raise RuntimeError(f"expected dtype {_dtype_name(a.dtype)} for `end` but got dtype {_dtype_name(end.dtype)}")
+    data = _lerp_data(xp, a._data, end._data, xp.asarray(weight, dtype=a.dtype.np)).astype(a.dtype.np, copy=False)
+    out = make(xp.ascontiguousarray(data), a.dtype)
+    if wants_grad(a, end):
+        node = LerpBackward0()._meta(a, end)
+        node.weight = weight
+        attach(out, node, (a, end))
+    return out
+
+
+def _dtype_name(dt):
+    return str(dt).replace("torch.", "").capitalize()
+
+
+# ---- atan2 / hypot -----------------------------------------------------------------------------------
+class Atan2Backward0(_BinaryNode):
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = self.saved()
+        r = g / (a * a + b * b)
+        ga = grad_to(r * b, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(r * -a, self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+class HypotBackward0(_BinaryNode):
+    saved_names = ("self", "other", "result")
+
+    def backward(self, g):
+        a, b, r = self.saved()
+        ga = grad_to(g * a / r, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(g * b / r, self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+def _binary_float(a, b, npname, node_cls, save_result):
+    ops = operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = _dtype.get_default_dtype()
+        x, y = x.astype(dt.np), xp_of(x).asarray(y).astype(dt.np)
+    out = make(xp_of(x).asarray(getattr(xp_of(x), npname)(x, y)).astype(dt.np, copy=False), dt)
+    if wants_grad(a, b):
+        b = to_tensor_operand(b, a)
+        node = node_cls()._meta(a, b)
+        node.save(a, b, out.detach()) if save_result else node.save(a, b)
+        attach(out, node, (a, b))
+    return out
+
+
+@aten("aten::atan2")
+def atan2(a, b):
+    return _binary_float(a, b, "arctan2", Atan2Backward0, False)
+
+
+@aten("aten::hypot")
+def hypot(a, b):
+    return _binary_float(a, b, "hypot", HypotBackward0, True)
 
 
 # ---- reciprocal / neg ----------------------------------------------------------------------------

@@ -418,3 +418,37 @@ def index_select(a, dim, index):
         node.save(index)
         attach(out, node, (a,))
     return out
+
+
+class MaskedSelectBackward0(Node):
+    __slots__ = ("shape",)
+    unsaved_slots = __slots__  # the broadcast shape, not a value torch saves
+    saved_names = ("mask", "self")
+
+    def backward(self, g):
+        mask, a = self.saved()
+        xp = xp_of(g._data)
+        key = (xp.broadcast_to(mask._data, self.shape),)
+        return (sum_to(embed(g, self.shape, key, True, "MaskedScatterBackward0"), a._data.shape),)
+
+
+@aten("aten::masked_select")
+def masked_select(a, mask):
+    """The elements of `a` where the (broadcast) bool mask is True, as a 1-D tensor."""
+    if not is_tensor(mask) or mask.dtype is not _dtype.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    xp = xp_of(a._data)
+    try:
+        shape = np.broadcast_shapes(a._data.shape, mask._data.shape)
+    except ValueError:
+        from ._core import broadcast_message
+
+        raise RuntimeError(broadcast_message((mask, a))) from None
+    data = xp.broadcast_to(a._data, shape)[xp.broadcast_to(mask._data, shape)]
+    out = make(xp.ascontiguousarray(data), a.dtype)
+    if wants_grad(a):
+        node = MaskedSelectBackward0()
+        node.shape = shape
+        node.save(mask, a)
+        attach(out, node, (a,))
+    return out

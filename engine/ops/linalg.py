@@ -114,9 +114,9 @@ class BmmBackward0(Node):
 @aten("aten::bmm")
 def bmm(a, b):
     if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: "
@@ -278,3 +278,98 @@ def trace(a):
         node.self_sym_sizes = a._data.shape
         attach(out, node, (a,))
     return out
+
+
+# ---- einsum ----------------------------------------------------------------------------------------
+def _einsum_parse(equation, operands):
+    """Each operand's subscripts (letters, with '...' spelled out as private letters) and the output's."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if len(terms) > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    n_ell = 0
+    for term, t in zip(terms, operands):
+        if "..." in term:
+            n_ell = max(n_ell, t.ndim - (len(term) - 3))
+    ell = "".join(chr(0x100 + i) for i in range(n_ell))  # never a letter an equation can use
+    subs = []
+    for i, (term, t) in enumerate(zip(terms, operands)):
+        if "..." in term:
+            k = t.ndim - (len(term) - 3)
+            term = term.replace("...", ell[n_ell - k:] if k else "")
+        for c in term:
+            if not c.isalpha() and ord(c) < 0x100:
+                raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, "
+                                   f"subscripts must be in [a-zA-Z]")
+        if len(term) != t.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
+                               f"the number of dimensions ({t.ndim}) for operand {i}"
+                               + (" and no ellipsis was given" if "..." not in terms[i] else ""))
+        subs.append(term)
+    if arrow:
+        out = rhs.replace("...", ell)
+        for c in out:
+            if not any(c in s for s in subs):
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   f"operand")
+    else:
+        counts = {}
+        for s in subs:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    return subs, out
+
+
+def _einsum_diagonal(t, term):
+    """Fold repeated subscripts of one operand ('ii') onto their first position: the diagonal, differentiably."""
+    from .creation_ops import eye
+
+    while True:
+        dup = next((c for i, c in enumerate(term) if c in term[:i]), None)
+        if dup is None:
+            return t, term
+        p, q = term.index(dup), term.index(dup, term.index(dup) + 1)
+        n = t.shape[p]
+        shape = [1] * t.ndim
+        shape[p] = shape[q] = n
+        t = (t * eye(n, dtype=t.dtype, device=t.device).reshape(shape)).sum(q)
+        term = term[:q] + term[q + 1:]
+
+
+@aten("aten::einsum")
+def einsum(equation, *operands):
+    """Einstein summation, built from permute, reshape, mul and sum so that it is differentiable to any order.
+
+    Operands are multiplied in a shared index space one at a time; an index is summed out as soon as no
+    later operand and not the output uses it."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subs, out = _einsum_parse(equation, operands)
+    prepared = [_einsum_diagonal(t, s) for t, s in zip(operands, subs)]
+    contracted = []
+    for _, s in prepared:
+        contracted += [c for c in s if c not in out and c not in contracted]
+    full = out + "".join(contracted)
+    sizes = {}
+    for k, (t, s) in enumerate(prepared):
+        for c, n in zip(s, t.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast "
+                                   f"with previously seen size {sizes[c]}")
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    acc = None
+    for k, (t, s) in enumerate(prepared):
+        order = sorted(range(len(s)), key=lambda i: full.index(s[i]))
+        if order != list(range(len(s))):
+            t = t.permute(*order)
+        t = t.reshape([t.shape[sorted(s, key=full.index).index(c)] if c in s else 1 for c in full])
+        acc = t if acc is None else acc * t
+        later = "".join(s2 for _, s2 in prepared[k + 1:])
+        done = [full.index(c) for c in contracted if c not in later and acc.shape[full.index(c)] != 1]
+        if done:
+            acc = acc.sum(done, keepdim=True)
+    return acc.reshape([sizes[c] if acc.shape[full.index(c)] != 1 else 1 for c in out])

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype, return_types
 from ..autograd.node import Node
-from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+from ._core import aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
 
 
 def _dims(t, dim):
@@ -494,7 +494,181 @@ def cumsum(a, dim, *, dtype=None):
     return out
 
 
+class CumprodBackward0(Node):
+    __slots__ = ("dim",)
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        a, r = self.saved()
+        d = self.dim
+        if a.ndim == 0:
+            return (g,)
+        if not (a._data == 0).any():
+            return ((g * r).flip(d).cumsum(d).flip(d) / a,)
+        return (_cumprod_grad_with_zeros(a, g, d),)
+
+
+def _cumprod_grad_with_zeros(a, g, d):
+    """d cumprod(x)_j / d x_i = prod_{k <= j, k != i} x_k (i <= j): safe where some x_k are 0.
+
+    Row i of an n x n matrix holds x with x_i replaced by 1; its cumprod gives every such product."""
+    from .selection import where
+
+    x, gm = a.movedim(d, -1), g.movedim(d, -1)
+    n = x.shape[-1]
+    xp = xp_of(a._data)
+    eye = make(xp.eye(n, dtype=bool), _dtype.bool_)
+    later = make(xp.triu(xp.ones((n, n), dtype=bool)), _dtype.bool_)  # j >= i
+    rows = where(eye, 1.0, x.unsqueeze(-2).expand(*x.shape[:-1], n, n)).to(g.dtype)
+    grad = (rows.cumprod(-1) * gm.unsqueeze(-2) * later).sum(-1)
+    return grad.movedim(-1, d)
+
+
+@aten("aten::cumprod")
 def cumprod(a, dim, *, dtype=None):
-    d = a._wrap_dim(dim)
+    d = a._wrap_dim(dim) if a.ndim else 0
     dt = dtype or _sum_dtype(a.dtype)
-    return make(xp_of(a._data).cumprod(a._data, axis=d, dtype=dt.np), dt)
+    data = a._data.reshape(1) if a.ndim == 0 else a._data
+    out = make(xp_of(data).cumprod(data, axis=d, dtype=dt.np).reshape(a._data.shape), dt)
+    if wants_grad(a):
+        node = CumprodBackward0()
+        node.dim = d
+        node.save(a, out.detach())
+        attach(out, node, (a,))
+    return out
+
+
+# ---- var_mean / std_mean / aminmax: one node, two outputs ------------------------------------------
+def _reduced_count(a, dims):
+    return a.numel() if dims is None else int(np.prod([a.shape[d] for d in dims]))
+
+
+def _unreduce(g, dims, keepdim):
+    if dims is not None and not keepdim:
+        for d in dims:
+            g = g.unsqueeze(d)
+    return g
+
+
+class _MomentsNode(Node):
+    """var_mean / std_mean: gradients of both outputs added up."""
+
+    __slots__ = ("dim", "keepdim", "correction")
+    saved_names = ("self",)
+    num_outputs = 2
+
+    def backward(self, g_spread, g_mean):
+        (a,) = self.saved()
+        dims = self.dim
+        n = _reduced_count(a, dims)
+        total = None
+        if g_spread is not None:
+            m = a.mean(dims, keepdim=True) if dims is not None else a.mean()
+            total = type(self).spread_grad(_unreduce(g_spread, dims, self.keepdim), a, a - m, n, self)
+        if g_mean is not None:
+            gm = _unreduce(g_mean, dims, self.keepdim).expand(a.shape) / n
+            total = gm if total is None else total + gm
+        return (total,)
+
+
+class VarMeanBackward0(_MomentsNode):
+    __slots__ = ()
+
+    @staticmethod
+    def spread_grad(g, a, centred, n, node):
+        return g * (2.0 / builtins.max(n - node.correction, 0)) * centred
+
+
+class StdMeanBackward0(_MomentsNode):
+    __slots__ = ()
+
+    @staticmethod
+    def spread_grad(g, a, centred, n, node):
+        dims = node.dim
+        # the std itself, recomputed from the input so that double backward sees it depend on the input
+        r = a.std(dims, keepdim=True, correction=node.correction) if dims is not None else a.std(correction=node.correction)
+        return g * centred / (r * builtins.max(n - node.correction, 0))
+
+
+def _moments(a, dim, unbiased, keepdim, correction, is_std):
+    if isinstance(dim, bool):  # var_mean(x, unbiased) positional form
+        unbiased, dim = dim, None
+    c = _correction(unbiased, correction)
+    dims = _dims(a, dim)
+    from .._grad_mode import no_grad
+
+    with no_grad():
+        spread = _var_std(a, dims, None, keepdim, c, is_std)
+        m = mean(a, dims, keepdim)
+    if wants_grad(a):
+        node = StdMeanBackward0() if is_std else VarMeanBackward0()
+        node.dim, node.keepdim, node.correction = dims, keepdim, c
+        node.save(a)
+        attach_multi((spread, m), node, (a,))
+    return spread, m
+
+
+@aten("aten::var_mean")
+def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, as one op with one node."""
+    return _moments(a, dim, unbiased, keepdim, correction, False)
+
+
+@aten("aten::std_mean")
+def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, as one op with one node."""
+    return _moments(a, dim, unbiased, keepdim, correction, True)
+
+
+class AminmaxBackward0(Node):
+    """Each of min and max shares its gradient evenly among the elements equal to it."""
+
+    __slots__ = ("dim", "keepdim")
+    saved_names = ("self", "min", "max")
+    num_outputs = 2
+
+    def backward(self, g_min, g_max):
+        a, lo, hi = self.saved()
+        total = None
+        for g, r in ((g_min, lo), (g_max, hi)):
+            if g is None:
+                continue
+            if self.dim is not None and not self.keepdim:
+                g, r = g.unsqueeze(self.dim), r.unsqueeze(self.dim)
+            mask = a == r
+            count = mask.sum(self.dim, keepdim=True) if self.dim is not None else mask.sum()
+            part = mask * (g / count)
+            total = part if total is None else total + part
+        return (total,)
+
+
+@aten("aten::aminmax")
+def aminmax(a, *, dim=None, keepdim=False):
+    """(min, max) over all elements or along dim."""
+    data = a._data
+    if dim is None:
+        if data.size == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.")
+        axis = None
+        keep = keepdim
+    else:
+        axis = a._wrap_dim(dim) if a.ndim else 0
+        if a.ndim and data.shape[axis] == 0:
+            raise IndexError(
+                f"aminmax(): Expected reduction dim {axis} to have non-zero size.")
+        keep = keepdim
+    src = data.reshape(1) if data.ndim == 0 and axis is not None else data
+    lo, hi = src.min(axis=axis, keepdims=keep), src.max(axis=axis, keepdims=keep)
+    xp = xp_of(data)
+    if data.ndim == 0:
+        lo, hi = lo.reshape(()), hi.reshape(())
+    elif dim is None and keepdim:
+        lo, hi = lo.reshape((1,) * data.ndim), hi.reshape((1,) * data.ndim)
+    lo_t, hi_t = make(xp.asarray(lo), a.dtype), make(xp.asarray(hi), a.dtype)
+    if wants_grad(a):
+        node = AminmaxBackward0()
+        node.dim, node.keepdim = (axis if a.ndim else None), keepdim
+        node.save(a, lo_t.detach(), hi_t.detach())
+        attach_multi((lo_t, hi_t), node, (a,))
+    return return_types.aminmax(lo_t, hi_t)

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _dtype
 from .._size import Size
 from ..autograd.node import Node
-from ._core import aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from ._core import aten, attach, attach_multi, make, wants_grad, xp_of
 
 
 def as_view(out, src, view_fn):
@@ -598,3 +598,98 @@ def repeat(a, *repeats):
         node.repeats, node.self_sym_sizes = repeats, a._data.shape
         attach(out, node, (a,))
     return out
+
+
+@aten("aten::tile")
+def tile(a, *dims):
+    """repeat with `dims` padded by leading 1s to the tensor's rank (torch's RepeatBackward0)."""
+    dims = _shape_arg(dims)
+    return repeat(a, *((1,) * (a.ndim - len(dims)) + tuple(dims)))
+
+
+class RollBackward0(Node):
+    __slots__ = ("dims", "shifts")
+
+    def backward(self, g):
+        return (roll(g, tuple(-s for s in self.shifts), self.dims),)
+
+
+@aten("aten::roll")
+def roll(a, shifts, dims=None):
+    """Shift elements along dims (or over the flattened tensor), wrapping around."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else ((dims,) if isinstance(dims, int) else tuple(dims))
+    if dims and len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if not dims and len(shifts) != 1:
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    xp = xp_of(a._data)
+    if dims:
+        data = xp.roll(a._data, shifts, tuple(a._wrap_dim(d) for d in dims))
+    else:
+        data = xp.roll(a._data.reshape(-1), shifts[0]).reshape(a._data.shape)
+    out = make(xp.ascontiguousarray(data), a.dtype)
+    if wants_grad(a):
+        node = RollBackward0()
+        node.dims, node.shifts = dims, shifts
+        attach(out, node, (a,))
+    return out
+
+
+class TrilBackward0(Node):
+    __slots__ = ("diagonal",)
+
+    def backward(self, g):
+        return (tril(g, self.diagonal),)
+
+
+class TriuBackward0(Node):
+    __slots__ = ("diagonal",)
+
+    def backward(self, g):
+        return (triu(g, self.diagonal),)
+
+
+def _triangle(a, diagonal, lower, node_cls):
+    if a.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+    xp = xp_of(a._data)
+    out = make((xp.tril if lower else xp.triu)(a._data, diagonal), a.dtype)
+    if wants_grad(a):
+        node = node_cls()
+        node.diagonal = diagonal
+        attach(out, node, (a,))
+    return out
+
+
+@aten("aten::tril")
+def tril(a, diagonal=0):
+    """The lower triangle (on and below `diagonal`) of the last two dims; zeros elsewhere."""
+    return _triangle(a, diagonal, True, TrilBackward0)
+
+
+@aten("aten::triu")
+def triu(a, diagonal=0):
+    """The upper triangle (on and above `diagonal`) of the last two dims; zeros elsewhere."""
+    return _triangle(a, diagonal, False, TriuBackward0)
+
+
+@aten("aten::diff")
+def diff(a, n=1, dim=-1, prepend=None, append=None):
+    """n-th forward difference along dim, composed of slices and a subtraction like torch's."""
+    from .arith import sub
+    from .indexing import narrow
+
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    if a.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = a._wrap_dim(dim)
+    if prepend is not None or append is not None:
+        a = cat([t for t in (prepend, a, append) if t is not None], d)
+    for _ in range(n):
+        size = a.shape[d]
+        if size == 0:
+            break
+        a = sub(narrow(a, d, 1, size - 1), narrow(a, d, 0, size - 1))
+    return a

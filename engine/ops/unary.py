@@ -120,6 +120,60 @@ erf = unary_op("aten::erf", "ErfBackward0", lambda xp, x: _erf(xp, x),
 sgn = sign
 
 
+deg2rad = unary_op("aten::deg2rad", "Deg2RadBackward0", lambda xp, x: x * (math.pi / 180),
+                   lambda g, x, y: g * (math.pi / 180), save=None)
+rad2deg = unary_op("aten::rad2deg", "Rad2DegBackward0", lambda xp, x: x * (180 / math.pi),
+                   lambda g, x, y: g * (180 / math.pi), save=None)
+
+
+def _sinc(xp, x):
+    px = x * x.dtype.type(math.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px)
+
+
+def _sinc_grad(g, x, y):
+    from .selection import where
+
+    safe = where(x == 0, 1.0, x)  # the derivative is 0 at 0; keep the formula finite there
+    spx = safe * math.pi
+    return g * where(x == 0, 0.0, (spx * spx.cos() - spx.sin()) / (spx * safe))
+
+
+sinc = unary_op("aten::sinc", "SincBackward0", _sinc, _sinc_grad)
+
+
+class LogitBackward0(Node):
+    __slots__ = ("eps",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from .selection import where
+
+        (x,) = self.saved()
+        grad = g / (x * (1 - x))
+        if self.eps is None:
+            return (grad,)
+        return (where((x < self.eps) | (x > 1 - self.eps), 0.0, grad),)
+
+
+@aten("aten::logit")
+def logit(a, eps=None):
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    dt = _float_dtype(a.dtype)
+    xp = xp_of(a._data)
+    x = a._data.astype(dt.np, copy=False)
+    if eps is not None:
+        x = xp.clip(x, eps, 1 - eps)
+    out = make(xp.log(x / (1 - x)).astype(dt.np, copy=False), dt)
+    if wants_grad(a):
+        node = LogitBackward0()
+        node.eps = eps
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
 def _erf(xp, x):
     try:
         from scipy.special import erf as sp_erf  # optional; exact
