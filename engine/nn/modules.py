@@ -9,6 +9,19 @@ from . import init
 from .parameter import Parameter
 
 
+
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns; prints as torch's does."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
 class Module:
     """Base class: registers parameters and submodules set as attributes, calls forward."""
 
@@ -18,6 +31,7 @@ class Module:
         object.__setattr__(self, "_parameters", collections.OrderedDict())
         object.__setattr__(self, "_modules", collections.OrderedDict())
         object.__setattr__(self, "_buffers", collections.OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
@@ -55,7 +69,12 @@ class Module:
         object.__delattr__(self, name)
 
     def register_buffer(self, name, tensor, persistent=True):
+        """A tensor that is state but not a parameter; state_dict keeps it unless persistent=False."""
         self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name, param):
         self._parameters[name] = param
@@ -71,7 +90,7 @@ class Module:
 
     def named_parameters(self, prefix="", recurse=True):
         seen = set()
-        for mod_prefix, mod in (self.named_modules(prefix) if recurse else [(prefix, self)]):
+        for mod_prefix, mod in (self.named_modules(prefix=prefix) if recurse else [(prefix, self)]):
             for name, p in mod._parameters.items():
                 if p is None or id(p) in seen:
                     continue
@@ -82,14 +101,19 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_modules(self, prefix=""):
-        stack = [(prefix, self)]
-        while stack:
-            name, mod = stack.pop(0)
-            yield name, mod
-            for child_name, child in mod._modules.items():
-                if child is not None:
-                    stack.append(((name + "." + child_name) if name else child_name, child))
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """This module and its descendants, depth first in registration order, as torch walks them
+        (so parameters(), and an optimizer's parameter order, follow torch's)."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -101,9 +125,18 @@ class Module:
     def named_children(self):
         return iter(self._modules.items())
 
-    def buffers(self):
-        for m in self.modules():
-            yield from m._buffers.values()
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        for mod_prefix, mod in (self.named_modules(prefix=prefix) if recurse else [(prefix, self)]):
+            for name, b in mod._buffers.items():
+                if b is None or (remove_duplicate and id(b) in seen):
+                    continue
+                seen.add(id(b))
+                yield (mod_prefix + "." + name if mod_prefix else name), b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
@@ -155,32 +188,59 @@ class Module:
             fn(m)
         return self
 
-    def state_dict(self, prefix=""):
-        out = collections.OrderedDict()
-        for name, p in self.named_parameters():
-            out[prefix + name] = p.detach()
-        for mod_name, m in self.named_modules():
-            for k, b in m._buffers.items():
-                out[prefix + (mod_name + "." if mod_name else "") + k] = b
+    def _state_entries(self, prefix):
+        """(key, tensor) for this module's own parameters and persistent buffers, torch's order."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                yield prefix + name, b
+
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """Every parameter and persistent buffer, module by module (shared tensors under each name)."""
+        out = collections.OrderedDict() if destination is None else destination
+        for key, value in self._state_entries(prefix):
+            out[key] = value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        own = dict(self.named_parameters())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\tMissing key(s) in state_dict: "
-                + ", ".join(f'"{k}"' for k in missing) + ". Unexpected key(s) in state_dict: "
-                + ", ".join(f'"{k}"' for k in unexpected) + "."
-            )
+        """Copy tensors from state_dict into this module's parameters and buffers; torch's checks,
+        error text and `_IncompatibleKeys` result."""
         from .._grad_mode import no_grad
 
+        expected = collections.OrderedDict()
+        for mod_prefix, mod in self.named_modules(remove_duplicate=False):
+            expected.update(mod._state_entries(mod_prefix + "." if mod_prefix else ""))
+        missing = [k for k in expected if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in expected]
+        errors = []
         with no_grad():
-            for k, v in state_dict.items():
-                if k in own:
-                    own[k].copy_(v)
-        return collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")(missing, unexpected)
+            for key, target in expected.items():
+                if key not in state_dict:
+                    continue
+                value = state_dict[key]
+                if not hasattr(value, "shape") or not hasattr(value, "detach"):
+                    errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
+                                  f"object from checkpoint but received {type(value)}")
+                    continue
+                if tuple(value.shape) != tuple(target.shape):
+                    errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                                  f"checkpoint, the shape in current model is {target.shape}.")
+                    continue
+                target.copy_(value)
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
+                                                                                     "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
 
     def extra_repr(self):
         return ""
@@ -281,39 +341,90 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
-def _activation(name, fn, extra=None):
+_REQUIRED = object()
+
+
+def _bind(cls_name, params, args, kwargs):
+    """A module's constructor arguments by name, as a Python signature with these params would bind them."""
+    if len(args) > len(params):
+        raise TypeError(f"{cls_name}.__init__() takes {len(params) + 1} positional arguments but {len(args) + 1} "
+                        "were given")
+    values = dict(params)
+    values.update(zip([p for p, _ in params], args))
+    for k, v in kwargs.items():
+        if k not in values:
+            raise TypeError(f"{cls_name}.__init__() got an unexpected keyword argument '{k}'")
+        values[k] = v
+    for k, v in values.items():
+        if v is _REQUIRED:
+            raise TypeError(f"{cls_name}.__init__() missing 1 required positional argument: '{k}'")
+    return values
+
+
+def _activation(name, fn, params=(), shown=(), show_inplace=True):
+    """A module class whose forward is fn(x, **its arguments).
+
+    params: ((name, default), ...) in torch's order, kept as attributes like torch's; shown: the ones its repr
+    prints as name=value, then ", inplace=True" when set (torch's Hardswish and Hardsigmoid never print it).
+    """
+    names = tuple(p for p, _ in params)
+
     def __init__(self, *args, **kwargs):
         Module.__init__(self)
-        object.__setattr__(self, "_args", (args, kwargs))
+        for k, v in _bind(name, params, args, kwargs).items():
+            object.__setattr__(self, k, v)
 
     def forward(self, x):
-        a, kw = self._args
-        return fn(x, *a, **kw)
+        return fn(x, **{k: getattr(self, k) for k in names})
 
     def extra_repr(self):
-        return extra(self) if extra else ""
+        parts = [f"{k}={getattr(self, k)!r}" if isinstance(getattr(self, k), str) else f"{k}={getattr(self, k)}"
+                 for k in shown]
+        if show_inplace and getattr(self, "inplace", False):
+            parts.append("inplace=True")
+        return ", ".join(parts)
 
     return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr})
 
 
-def _relu_fn(x, inplace=False):
-    return F.relu(x, inplace)
+_INPLACE = (("inplace", False),)
 
-
-ReLU = _activation("ReLU", _relu_fn)
+ReLU = _activation("ReLU", F.relu, _INPLACE)
 Tanh = _activation("Tanh", lambda x: x.tanh())
 Sigmoid = _activation("Sigmoid", lambda x: x.sigmoid())
-GELU = _activation("GELU", lambda x, approximate="none": F.gelu(x, approximate))
-LeakyReLU = _activation("LeakyReLU", lambda x, negative_slope=0.01, inplace=False: F.leaky_relu(x, negative_slope),
-                        lambda self: f"negative_slope={self._args[0][0] if self._args[0] else self._args[1].get('negative_slope', 0.01)}")
-Softplus = _activation("Softplus", lambda x, beta=1.0, threshold=20.0: F.softplus(x, beta, threshold))
-Identity = _activation("Identity", lambda x, *a, **k: x)
-Softmax = _activation("Softmax", lambda x, dim=None: F.softmax(x, dim),
-                      lambda self: f"dim={self._args[0][0] if self._args[0] else self._args[1].get('dim')}")
-LogSoftmax = _activation("LogSoftmax", lambda x, dim=None: F.log_softmax(x, dim),
-                         lambda self: f"dim={self._args[0][0] if self._args[0] else self._args[1].get('dim')}")
-Flatten = _activation("Flatten", lambda x, start_dim=1, end_dim=-1: x.flatten(start_dim, end_dim),
-                      lambda self: "start_dim=1, end_dim=-1")
+GELU = _activation("GELU", F.gelu, (("approximate", "none"),), ("approximate",))
+LeakyReLU = _activation("LeakyReLU", F.leaky_relu, (("negative_slope", 0.01),) + _INPLACE, ("negative_slope",))
+Softplus = _activation("Softplus", F.softplus, (("beta", 1.0), ("threshold", 20.0)), ("beta", "threshold"))
+Softmax = _activation("Softmax", F.softmax, (("dim", None),), ("dim",))
+LogSoftmax = _activation("LogSoftmax", F.log_softmax, (("dim", None),), ("dim",))
+Softmin = _activation("Softmin", F.softmin, (("dim", None),), ("dim",))
+Flatten = _activation("Flatten", lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+                      (("start_dim", 1), ("end_dim", -1)), ("start_dim", "end_dim"))
+SiLU = _activation("SiLU", F.silu, _INPLACE)
+ELU = _activation("ELU", F.elu, (("alpha", 1.0),) + _INPLACE, ("alpha",))
+SELU = _activation("SELU", F.selu, _INPLACE)
+CELU = _activation("CELU", F.celu, (("alpha", 1.0),) + _INPLACE, ("alpha",))
+Hardtanh = _activation("Hardtanh", F.hardtanh, (("min_val", -1.0), ("max_val", 1.0)) + _INPLACE,
+                       ("min_val", "max_val"))
+ReLU6 = _activation("ReLU6", F.relu6, _INPLACE)
+Mish = _activation("Mish", F.mish, _INPLACE)
+Hardswish = _activation("Hardswish", F.hardswish, _INPLACE, show_inplace=False)
+Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, _INPLACE, show_inplace=False)
+LogSigmoid = _activation("LogSigmoid", F.logsigmoid)
+Softsign = _activation("Softsign", F.softsign)
+Tanhshrink = _activation("Tanhshrink", F.tanhshrink)
+Threshold = _activation("Threshold", F.threshold, (("threshold", _REQUIRED), ("value", _REQUIRED)) + _INPLACE,
+                        ("threshold", "value"))
+
+
+class Identity(Module):
+    """Returns its input; takes (and ignores) any arguments, like torch's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
 
 
 class Dropout(Module):
@@ -328,21 +439,45 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-def _loss(name, fn):
-    def __init__(self, *args, reduction="mean", **kwargs):
+def _legacy_reduction(size_average, reduce):
+    """torch's reduction for the deprecated size_average / reduce pair."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else "mean" if size_average else "sum"
+
+
+_LEGACY = (("size_average", None), ("reduce", None))
+
+
+def _loss(name, fn, params=_LEGACY + (("reduction", "mean"),)):
+    """A loss module class: fn(input, target, reduction=..., **its other arguments); params in torch's order."""
+
+    def __init__(self, *args, **kwargs):
         Module.__init__(self)
-        object.__setattr__(self, "reduction", reduction)
-        object.__setattr__(self, "_kw", kwargs)
+        values = _bind(name, params, args, kwargs)
+        size_average, reduce = values.pop("size_average", None), values.pop("reduce", None)
+        if size_average is not None or reduce is not None:
+            values["reduction"] = _legacy_reduction(size_average, reduce)
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_kw", tuple(k for k in values if k != "reduction"))
 
     def forward(self, input, target):
-        return fn(input, target, reduction=self.reduction, **self._kw)
+        return fn(input, target, reduction=self.reduction, **{k: getattr(self, k) for k in self._kw})
 
     return type(name, (Module,), {"__init__": __init__, "forward": forward})
 
 
 MSELoss = _loss("MSELoss", F.mse_loss)
-CrossEntropyLoss = _loss("CrossEntropyLoss", F.cross_entropy)
-NLLLoss = _loss("NLLLoss", F.nll_loss)
-BCELoss = _loss("BCELoss", F.binary_cross_entropy)
-BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits)
+CrossEntropyLoss = _loss("CrossEntropyLoss", F.cross_entropy,
+                         (("weight", None), ("size_average", None), ("ignore_index", -100), ("reduce", None),
+                          ("reduction", "mean"), ("label_smoothing", 0.0)))
+NLLLoss = _loss("NLLLoss", F.nll_loss, (("weight", None), ("size_average", None), ("ignore_index", -100),
+                                       ("reduce", None), ("reduction", "mean")))
+BCELoss = _loss("BCELoss", F.binary_cross_entropy, (("weight", None),) + _LEGACY + (("reduction", "mean"),))
+BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits,
+                          (("weight", None),) + _LEGACY + (("reduction", "mean"), ("pos_weight", None)))
 L1Loss = _loss("L1Loss", F.l1_loss)
+SmoothL1Loss = _loss("SmoothL1Loss", F.smooth_l1_loss, _LEGACY + (("reduction", "mean"), ("beta", 1.0)))
+HuberLoss = _loss("HuberLoss", F.huber_loss, (("reduction", "mean"), ("delta", 1.0)))
+KLDivLoss = _loss("KLDivLoss", F.kl_div, _LEGACY + (("reduction", "mean"), ("log_target", False)))
