@@ -1,10 +1,16 @@
 """torch.nn: Parameter, functional, and the common modules."""
 from . import functional, init
 from .parameter import Parameter
-from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, GELU, Identity, L1Loss,
-                      LeakyReLU, Linear, LogSoftmax, Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential,
-                      Sigmoid, Softmax, Softplus, Tanh)
+from .modules import (BCELoss, BCEWithLogitsLoss, CELU, CrossEntropyLoss, Dropout, ELU, Flatten, GELU, Hardsigmoid,
+                      Hardswish, Hardtanh, HuberLoss, Identity, KLDivLoss, L1Loss, LeakyReLU, Linear, LogSigmoid,
+                      LogSoftmax, Mish, Module, ModuleList, MSELoss, NLLLoss, ReLU, ReLU6, SELU, Sequential, Sigmoid,
+                      SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink, Threshold)
 
 __all__ = ["Parameter", "functional", "init", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "Tanh",
-           "Sigmoid", "Softmax", "LogSoftmax", "GELU", "LeakyReLU", "Softplus", "Dropout", "Flatten", "Identity",
-           "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss"]
+           "Sigmoid", "Softmax", "LogSoftmax", "Softmin", "GELU", "LeakyReLU", "Softplus", "SiLU", "ELU", "SELU",
+           "CELU", "Hardtanh", "ReLU6", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink",
+           "Threshold", "Dropout", "Flatten", "Identity", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "BCEWithLogitsLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss"]
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, Embedding, GroupNorm, LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Embedding"]

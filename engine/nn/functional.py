@@ -1,31 +1,14 @@
 """torch.nn.functional: activations, softmax family, losses, linear, dropout."""
-from ..ops.nn_ops import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, elu,
-                          gelu, hardtanh, leaky_relu, linear, log_softmax, mse_loss, nll_loss, one_hot, silu,
-                          softmax, softplus)
+from ..ops.nn_ops import (binary_cross_entropy, binary_cross_entropy_with_logits, celu, cross_entropy, dropout, elu,
+                          gelu, hardsigmoid, hardswish, hardtanh, huber_loss, kl_div, l1_loss, leaky_relu, linear,
+                          log_softmax, logsigmoid, mish, mse_loss, nll_loss, one_hot, relu6, selu, silu,
+                          smooth_l1_loss, softmax, softmin, softplus, softsign, tanhshrink, threshold)
 from ..ops.unary import relu as _relu, sigmoid, tanh
 from ..ops.reduction import logsumexp  # noqa: F401  (torch exposes it through torch, handy here too)
 
 
 def relu(input, inplace=False):
     return input.relu_() if inplace else _relu(input)
-
-
-def relu6(input, inplace=False):
-    return input.clamp(0.0, 6.0)
-
-
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    from ..ops.nn_ops import _reduce
-
-    return _reduce((input - target).abs(), reduction)
-
-
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    from ..ops.nn_ops import _reduce
-    from ..ops.selection import where
-
-    d = (input - target).abs()
-    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -39,5 +22,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "linear", "dropout", "gelu", "leaky_relu",
-           "softplus", "silu", "elu", "hardtanh", "one_hot", "l1_loss", "smooth_l1_loss", "normalize",
-           "cosine_similarity"]
+           "softplus", "silu", "elu", "selu", "celu", "hardtanh", "mish", "hardswish", "hardsigmoid", "logsigmoid",
+           "softsign", "tanhshrink", "threshold", "softmin", "one_hot", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "kl_div", "normalize", "cosine_similarity"]
+
+
+# normalisation, embedding and padding (engine/ops/norm_ops.py)
+from ..ops.norm_ops import batch_norm, embedding, group_norm, layer_norm, pad  # noqa: E402
+
+__all__ += ["layer_norm", "batch_norm", "group_norm", "embedding", "pad"]

@@ -5,8 +5,11 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.node import Node
+from .._grad_mode import GRAD
 from ._core import aten, attach, make, wants_grad, xp_of
-from .backward_ops import log_softmax_backward_data, softmax_backward_data
+from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
+                           leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
+                           smooth_l1_loss_backward, softmax_backward_data, softplus_backward, threshold_backward)
 
 
 def _softmax_dim(a, dim):
@@ -21,7 +24,7 @@ class SoftmaxBackward0(Node):
 
     def backward(self, g):
         (y,) = self.saved()
-        return (softmax_backward_data(g, y, self.dim),)
+        return (softmax_backward_data(g, y, dim=self.dim),)
 
 
 @aten("aten::softmax")
@@ -46,7 +49,7 @@ class LogSoftmaxBackward0(Node):
 
     def backward(self, g):
         (y,) = self.saved()
-        return (log_softmax_backward_data(g, y, self.dim),)
+        return (log_softmax_backward_data(g, y, dim=self.dim),)
 
 
 @aten("aten::log_softmax")
@@ -75,50 +78,168 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-class MseLossBackward0(Node):
-    __slots__ = ("reduction", "t_shape")
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _reduction_enum(reduction):
+    """torch's enum for a reduction name (what a loss node keeps as `_saved_reduction`)."""
+    try:
+        return _REDUCTIONS[reduction]
+    except (KeyError, TypeError):
+        raise ValueError(f"{reduction} is not a valid value for reduction") from None
+
+
+def _reduce_data(xp, losses, enum, dt):
+    data = losses.mean() if enum == 1 else losses.sum() if enum == 2 else losses
+    return make(xp.asarray(data).astype(dt.np), dt)
+
+
+def _broadcast_pair(input, target):
+    """torch.broadcast_tensors for a pointwise loss, with torch's warning when the sizes differ."""
+    if input.shape == target.shape:
+        return input, target
+    import warnings
+
+    warnings.warn(
+        f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
+        "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+        UserWarning,
+        stacklevel=3,
+    )
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    return input.expand(*shape), target.expand(*shape)
+
+
+class _PointwiseLossBackward(Node):
+    """mse / smooth L1 / Huber: the loss's backward op for self, the same op with self and target swapped
+    for target (as torch's derivatives.yaml writes it)."""
+
+    __slots__ = ("reduction",)
     saved_names = ("self", "target")
+    first = None
 
     def backward(self, g):
-        from ._core import sum_to
-
         x, t = self.saved()
-        diff = x - t
-        scale = 2.0 / diff.numel() if self.reduction == "mean" else 2.0
-        gx = g * diff * scale
-        gt = sum_to(-gx, self.t_shape) if self.next_functions[1][0] is not None else None
-        return gx if self.next_functions[0][0] is not None else None, gt
+        first, params = type(self).first, self.params()
+        gx = first(g, x, t, **params) if self.next_functions[0][0] is not None else None
+        gt = first(g, t, x, **params) if self.next_functions[1][0] is not None else None
+        return gx, gt
+
+
+class MseLossBackward0(_PointwiseLossBackward):
+    __slots__ = ()
+    first = staticmethod(mse_loss_backward)
+
+    def params(self):
+        return {"reduction": self.reduction}
+
+
+class SmoothL1LossBackward0(_PointwiseLossBackward):
+    __slots__ = ("beta",)
+    first = staticmethod(smooth_l1_loss_backward)
+
+    def params(self):
+        return {"reduction": self.reduction, "beta": self.beta}
+
+
+class HuberLossBackward0(_PointwiseLossBackward):
+    __slots__ = ("delta",)
+    first = staticmethod(huber_loss_backward)
+
+    def params(self):
+        return {"reduction": self.reduction, "delta": self.delta}
+
+
+def _pointwise_loss(input, target, node, losses, reduction):
+    enum = _reduction_enum(reduction)
+    out = _reduce_data(xp_of(input._data), losses, enum, input.dtype)
+    if wants_grad(input, target):
+        node = node()
+        node.reduction = enum
+        node.save(input, target)
+        attach(out, node, (input, target))
+        return out, node
+    return out, None
 
 
 @aten("aten::mse_loss")
+def _mse_loss(input, target, reduction):
+    d = input._data - target._data
+    return _pointwise_loss(input, target, MseLossBackward0, d * d, reduction)[0]
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    if input.shape != target.shape:
+    input, target = _broadcast_pair(input, target)
+    return _mse_loss(input, target, reduction)
+
+
+@aten("aten::smooth_l1_loss")
+def _smooth_l1_loss(input, target, reduction, beta):
+    xp = xp_of(input._data)
+    z = xp.abs(input._data - target._data)
+    losses = xp.where(z < beta, 0.5 * z * z / beta if beta else z, z - 0.5 * beta)
+    out, node = _pointwise_loss(input, target, SmoothL1LossBackward0, losses, reduction)
+    if node is not None:
+        node.beta = beta
+    return out
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    input, target = _broadcast_pair(input, target)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return _smooth_l1_loss(input, target, reduction, beta)
+
+
+@aten("aten::huber_loss")
+def _huber_loss(input, target, reduction, delta):
+    xp = xp_of(input._data)
+    z = xp.abs(input._data - target._data)
+    losses = xp.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+    out, node = _pointwise_loss(input, target, HuberLossBackward0, losses, reduction)
+    if node is not None:
+        node.delta = delta
+    return out
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    input, target = _broadcast_pair(input, target)
+    if weight is None:
+        return _huber_loss(input, target, reduction, delta)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    return _reduce(_huber_loss(input, target, "none", delta) * weight, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _reduce((input - target).abs(), reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """torch's composite: target·(log target - input) summed as asked ('batchmean' divides by the batch)."""
+    if reduction == "mean":
         import warnings
 
         warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
-            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             UserWarning,
             stacklevel=2,
         )
-    xp = xp_of(input._data)
-    d = input._data - target._data
-    sq = d * d
-    if reduction == "mean":
-        data = sq.mean()
-    elif reduction == "sum":
-        data = sq.sum()
-    elif reduction == "none":
-        data = sq
+    from .selection import where
+
+    if log_target:
+        losses = target.exp() * (target - input)
     else:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    out = make(xp.asarray(data).astype(input._data.dtype), input.dtype)
-    if wants_grad(input, target):
-        node = MseLossBackward0()
-        node.reduction, node.t_shape = reduction, target._data.shape
-        node.save(input, target)
-        attach(out, node, (input, target))
-    return out
+        # xlogy(target, target): 0 where target is 0
+        safe = where(target > 0, target, 1.0) if target.requires_grad else make(
+            xp_of(target._data).where(target._data > 0, target._data, 1), target.dtype)
+        losses = target * safe.log() - target * input
+    if reduction == "batchmean":
+        total = losses.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(losses, reduction)
 
 
 class NllLossBackward0(Node):
@@ -242,16 +363,60 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return out
 
 
+class BinaryCrossEntropyWithLogitsBackward0(Node):
+    """torch's binary_cross_entropy_with_logits_backward and _target_backward, written with tensor ops."""
+
+    __slots__ = ("reduction",)
+    saved_names = ("self", "target", "weight", "pos_weight")
+
+    def backward(self, g):
+        from .unary import sigmoid
+
+        x, t, w, pw = self.saved()
+        gx = gt = None
+        if self.next_functions[0][0] is not None:
+            if pw is not None:
+                pt = pw * t
+                gx = (pt + 1 - t) * sigmoid(x) - pt
+            else:
+                gx = sigmoid(x) - t
+            gx = self._scaled(gx * g, w, x)
+        if self.next_functions[1][0] is not None:
+            gt = logsigmoid(-x) - logsigmoid(x) * pw if pw is not None else -x
+            gt = self._scaled(gt * g, w, x)
+        return gx, gt
+
+    def _scaled(self, grad, w, x):
+        if w is not None:
+            grad = grad * w
+        return grad / x.numel() if self.reduction == 1 else grad
+
+
+@aten("aten::binary_cross_entropy_with_logits")
+def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction):
+    enum = _reduction_enum(reduction)
+    xp = xp_of(input._data)
+    x, t = input._data, target._data
+    log_sigmoid = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+    if pos_weight is not None:
+        log_sigmoid = log_sigmoid * ((pos_weight._data - 1) * t + 1)
+    losses = (1 - t) * x - log_sigmoid
+    if weight is not None:
+        losses = losses * weight._data
+    out = _reduce_data(xp, losses, enum, input.dtype)
+    if wants_grad(input, target):
+        node = BinaryCrossEntropyWithLogitsBackward0()
+        node.reduction = enum
+        node.save(input, target, weight, pos_weight)
+        attach(out, node, (input, target))
+    return out
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    # max(x,0) - x*t + log(1 + exp(-|x|)), composed from differentiable ops
-    loss = input.clamp(min=0) - input * target + (-input.abs()).exp().log1p()
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1) * target + 1
-        loss = (1 - target) * input + log_weight * ((-input.abs()).exp().log1p() + (-input).clamp(min=0))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if input.shape != target.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
 def linear(input, weight, bias=None):
@@ -283,21 +448,34 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * make(xp_of(input._data).asarray(mask), input.dtype)
 
 
+def _inplace_or(op, a, inplace, *args):
+    """op(a, *args), or written into a (the functional's `inplace=True`)."""
+    if inplace:
+        from .inplace import apply_inplace
+
+        return apply_inplace(a, op, *args)
+    return op(a, *args)
+
+
+def _activation(a, data, node_class, **params):
+    """Wrap an activation's result and, when a needs a gradient, give it node_class keeping a and params."""
+    out = make(data if data.dtype == a._data.dtype else data.astype(a._data.dtype), a.dtype)
+    if wants_grad(a):
+        node = node_class()
+        for name, value in params.items():
+            setattr(node, name, value)
+        node.save(a)
+        attach(out, node, (a,))
+    return out
+
+
 class GeluBackward0(Node):
     __slots__ = ("approximate",)
     saved_names = ("self",)
 
     def backward(self, g):
         (x,) = self.saved()
-        if self.approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            inner = k * (x + 0.044715 * x.pow(3))
-            th = inner.tanh()
-            d = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x)
-            return (g * d,)
-        cdf = 0.5 * (1 + (x / math.sqrt(2)).erf())
-        pdf = (-(x * x) / 2).exp() / math.sqrt(2 * math.pi)
-        return (g * (cdf + x * pdf),)
+        return (gelu_backward(g, x, approximate=self.approximate),)
 
 
 @aten("aten::gelu")
@@ -308,15 +486,11 @@ def gelu(a, approximate="none"):
     xp = xp_of(x)
     if approximate == "tanh":
         data = 0.5 * x * (1 + xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    elif approximate == "none":
+        data = 0.5 * x * (1 + _erf(xp, x * math.sqrt(0.5)))
     else:
-        data = 0.5 * x * (1 + _erf(xp, x / math.sqrt(2)))
-    out = make(data.astype(x.dtype), a.dtype)
-    if wants_grad(a):
-        node = GeluBackward0()
-        node.approximate = approximate
-        node.save(a)
-        attach(out, node, (a,))
-    return out
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation(a, data, GeluBackward0, approximate=approximate)
 
 
 class LeakyReluBackward0(Node):
@@ -325,21 +499,18 @@ class LeakyReluBackward0(Node):
 
     def backward(self, g):
         (x,) = self.saved()
-        from .selection import where
-
-        return (where(x > 0, g, g * self.negative_slope),)
+        return (leaky_relu_backward(g, x, negative_slope=self.negative_slope),)
 
 
 @aten("aten::leaky_relu")
-def leaky_relu(a, negative_slope=0.01, inplace=False):
+def _leaky_relu(a, negative_slope):
     x = a._data
-    out = make(xp_of(x).where(x > 0, x, x * negative_slope).astype(x.dtype), a.dtype)
-    if wants_grad(a):
-        node = LeakyReluBackward0()
-        node.negative_slope = negative_slope
-        node.save(a)
-        attach(out, node, (a,))
-    return out
+    return _activation(a, xp_of(x).where(x > 0, x, x * negative_slope), LeakyReluBackward0,
+                       negative_slope=negative_slope)
+
+
+def leaky_relu(a, negative_slope=0.01, inplace=False):
+    return _inplace_or(_leaky_relu, a, inplace, negative_slope)
 
 
 class SoftplusBackward0(Node):
@@ -348,10 +519,7 @@ class SoftplusBackward0(Node):
 
     def backward(self, g):
         (x,) = self.saved()
-        from .selection import where
-
-        z = (x * self.beta).exp()
-        return (where(x * self.beta > self.threshold, g, g * z / (z + 1)),)
+        return (softplus_backward(g, x, beta=self.beta, threshold=self.threshold),)
 
 
 @aten("aten::softplus")
@@ -360,27 +528,289 @@ def softplus(a, beta=1.0, threshold=20.0):
     xp = xp_of(x)
     bx = x * beta
     data = xp.where(bx > threshold, x, xp.log1p(xp.exp(xp.minimum(bx, threshold))) / beta)
-    out = make(data.astype(x.dtype), a.dtype)
+    return _activation(a, data, SoftplusBackward0, beta=beta, threshold=threshold)
+
+
+class EluBackward0(Node):
+    __slots__ = ("alpha", "scale", "input_scale")
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (elu_backward(g, x, alpha=self.alpha, scale=self.scale, input_scale=self.input_scale, is_result=False),)
+
+
+class CeluBackward0(Node):
+    __slots__ = ("alpha",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        # torch takes 1/alpha from alpha as a float32
+        input_scale = 1.0 / float(np.float32(self.alpha))
+        return (elu_backward(g, x, alpha=self.alpha, scale=1, input_scale=input_scale, is_result=False),)
+
+
+def _elu_data(x, alpha, scale, input_scale):
+    xp = xp_of(x)
+    return xp.where(x <= 0, xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale), x * scale)
+
+
+@aten("aten::elu")
+def _elu(a, alpha=1.0, scale=1, input_scale=1):
+    return _activation(a, _elu_data(a._data, alpha, scale, input_scale), EluBackward0, alpha=alpha, scale=scale,
+                       input_scale=input_scale)
+
+
+def elu(a, alpha=1.0, inplace=False):
+    return _inplace_or(_elu, a, inplace, alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@aten("aten::selu")
+def _selu(a):
+    return _elu(a, _SELU_ALPHA, _SELU_SCALE, 1)
+
+
+def selu(a, inplace=False):
+    return _inplace_or(_selu, a, inplace)
+
+
+@aten("aten::celu")
+def _celu(a, alpha=1.0):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _activation(a, _elu_data(a._data, alpha, 1, 1.0 / alpha), CeluBackward0, alpha=alpha)
+
+
+def celu(a, alpha=1.0, inplace=False):
+    return _inplace_or(_celu, a, inplace, alpha)
+
+
+class HardtanhBackward0(Node):
+    __slots__ = ("min_val", "max_val")
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (hardtanh_backward(g, x, min_val=self.min_val, max_val=self.max_val),)
+
+
+@aten("aten::hardtanh")
+def _hardtanh(a, min_val=-1.0, max_val=1.0):
+    x = a._data
+    xp = xp_of(x)
+    return _activation(a, xp.minimum(xp.maximum(x, min_val), max_val), HardtanhBackward0, min_val=min_val,
+                       max_val=max_val)
+
+
+def hardtanh(a, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _inplace_or(_hardtanh, a, inplace, min_val, max_val)
+
+
+@aten("aten::relu6")
+def _relu6(a):
+    return _hardtanh(a, 0, 6)
+
+
+def relu6(a, inplace=False):
+    return _inplace_or(_relu6, a, inplace)
+
+
+class ThresholdBackward0(Node):
+    __slots__ = ("threshold",)
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (threshold_backward(g, x, threshold=self.threshold),)
+
+
+@aten("aten::threshold")
+def _threshold(a, threshold, value):
+    x = a._data
+    return _activation(a, xp_of(x).where(x <= threshold, value, x), ThresholdBackward0, threshold=threshold)
+
+
+def threshold(a, threshold, value, inplace=False):
+    return _inplace_or(_threshold, a, inplace, threshold, value)
+
+
+class SiluBackward0(Node):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        if GRAD.enabled:
+            # torch's infinitely differentiable form when a graph of the gradient is wanted
+            s = x.sigmoid()
+            return (g * s * (1.0 + x * (1.0 - s)),)
+        return (silu_backward(g, x),)
+
+
+@aten("aten::silu_backward")
+def silu_backward(grad, x):
+    from .unary import _sigmoid
+
+    xd = x._data
+    s = _sigmoid(xp_of(xd), xd)
+    return make((grad._data * s * (1 + xd * (1 - s))).astype(grad._data.dtype), grad.dtype)
+
+
+@aten("aten::silu")
+def _silu(a):
+    from .unary import _sigmoid
+
+    x = a._data
+    return _activation(a, x * _sigmoid(xp_of(x), x), SiluBackward0)
+
+
+def silu(a, inplace=False):
+    return _inplace_or(_silu, a, inplace)
+
+
+class MishBackward0(Node):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        if GRAD.enabled:
+            s = x.sigmoid()
+            tsp = softplus(x).tanh()
+            return (g * (tsp + x * s * (1.0 - tsp * tsp)),)
+        return (mish_backward(g, x),)
+
+
+@aten("aten::mish_backward")
+def mish_backward(grad, x):
+    from .unary import _sigmoid
+
+    xd = x._data
+    xp = xp_of(xd)
+    s = _sigmoid(xp, xd)
+    tsp = xp.tanh(xp.logaddexp(0, xd))
+    return make((grad._data * (tsp + xd * s * (1 - tsp * tsp))).astype(grad._data.dtype), grad.dtype)
+
+
+@aten("aten::mish")
+def _mish(a):
+    x = a._data
+    xp = xp_of(x)
+    return _activation(a, x * xp.tanh(xp.logaddexp(0, x)), MishBackward0)
+
+
+def mish(a, inplace=False):
+    return _inplace_or(_mish, a, inplace)
+
+
+class HardswishBackward0(Node):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (hardswish_backward(g, x),)
+
+
+@aten("aten::hardswish")
+def _hardswish(a):
+    x = a._data
+    xp = xp_of(x)
+    return _activation(a, x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6, HardswishBackward0)
+
+
+def hardswish(a, inplace=False):
+    return _inplace_or(_hardswish, a, inplace)
+
+
+class HardsigmoidBackward0(Node):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (hardsigmoid_backward(g, x),)
+
+
+class _HardsigmoidBackwardNotImplemented(Node):
+    """torch has no derivative for hardsigmoid_backward; its node says so when reached."""
+
+    __slots__ = ()
+
+    def backward(self, gg):
+        raise RuntimeError("derivative for aten::hardsigmoid_backward is not implemented")
+
+
+_HardsigmoidBackwardNotImplemented.__name__ = "torch::autograd::NotImplemented"
+
+
+@aten("aten::hardsigmoid_backward")
+def hardsigmoid_backward(grad, x):
+    xd = x._data
+    xp = xp_of(xd)
+    out = make(xp.where((xd > -3) & (xd < 3), grad._data / 6, 0).astype(grad._data.dtype), grad.dtype)
+    if wants_grad(grad, x):
+        # like torch's NotImplemented node: an edge only to the inputs that need a gradient
+        attach(out, _HardsigmoidBackwardNotImplemented(), tuple(t for t in (grad, x) if t.requires_grad))
+    return out
+
+
+@aten("aten::hardsigmoid")
+def _hardsigmoid(a):
+    x = a._data
+    xp = xp_of(x)
+    return _activation(a, xp.minimum(xp.maximum(x + 3, 0), 6) / 6, HardsigmoidBackward0)
+
+
+def hardsigmoid(a, inplace=False):
+    return _inplace_or(_hardsigmoid, a, inplace)
+
+
+class LogSigmoidBackward0(Node):
+    __slots__ = ()
+    saved_names = ("self", "buffer")
+
+    def backward(self, g):
+        x, buffer = self.saved()
+        return (log_sigmoid_backward(g, x, buffer),)
+
+
+@aten("aten::log_sigmoid_forward")
+def _log_sigmoid_forward(a):
+    x = a._data
+    xp = xp_of(x)
+    z = xp.exp(-xp.abs(x))
+    out = make((xp.minimum(x, 0) - xp.log1p(z)).astype(x.dtype), a.dtype)
+    buffer = make(z.astype(x.dtype), a.dtype)
     if wants_grad(a):
-        node = SoftplusBackward0()
-        node.beta, node.threshold = beta, threshold
-        node.save(a)
+        node = LogSigmoidBackward0()
+        node.save(a, buffer)
         attach(out, node, (a,))
     return out
 
 
-def silu(a, inplace=False):
-    return a * a.sigmoid()
+@aten("aten::log_sigmoid")
+def logsigmoid(a):
+    return _log_sigmoid_forward(a)
 
 
-def elu(a, alpha=1.0, inplace=False):
-    from .selection import where
-
-    return where(a > 0, a, (a.exp() - 1) * alpha)
+def softsign(a):
+    return a / (a.abs() + 1)
 
 
-def hardtanh(a, min_val=-1.0, max_val=1.0, inplace=False):
-    return a.clamp(min_val, max_val)
+def tanhshrink(a):
+    return a - a.tanh()
+
+
+def softmin(a, dim=None, _stacklevel=3, dtype=None):
+    return softmax(-a, dim, dtype)
 
 
 def one_hot(t, num_classes=-1):

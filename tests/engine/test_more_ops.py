@@ -190,10 +190,12 @@ def test_first_derivatives_match_torch(real_torch, case, dtype_name):
 @pytest.mark.torch
 @pytest.mark.parametrize("case", DIFFERENTIABLE, ids=[c[0] for c in DIFFERENTIABLE])
 def test_second_derivatives_match_torch(real_torch, case):
-    if case[0] in NOT_LIKE_TORCH_TWICE:
-        pytest.skip("torch's second derivative is NaN here")
     arrays, flags = _arrays(case, np.float64)
     for o, t in zip(_gradients(gt, case, arrays, flags, 2), _gradients(real_torch, case, arrays, flags, 2)):
+        if case[0] in NOT_LIKE_TORCH_TWICE:  # equal wherever torch's value is a number; ours is one everywhere
+            nan = np.isnan(t)
+            assert nan.any() and np.isfinite(o).all()
+            o, t = o[~nan], t[~nan]
         _close(o, t, "float64", case[0])
 
 
