@@ -6,13 +6,15 @@ gradtrace.engine), input specs ("f:2,3" normal, "p:2,3" positive, "u:2,3" in (0.
 without grad, "t:2,3" small integers as floats so that ties occur, or a numpy array used as is) and the grad_fn
 name torch gives the first output (None: not checked, the op is a composition).
 """
-import zlib
+from functools import partial
 
 import numpy as np
 import pytest
 
 import gradtrace.engine as gt
 from gradtrace.engine.autograd import gradcheck, gradgradcheck
+from op_harness import (GRADCHECK_TOLERANCES, GRADGRADCHECK_TOLERANCES, assert_close, float_op, gradients,
+                        make_arrays, outputs as _outputs, tensors as _tensors)
 
 MASK = np.array([[True, False, True, False], [False, True, True, True], [False, False, False, True]])
 
@@ -96,58 +98,16 @@ DIFFERENTIABLE = [c for c in CASES if c[3] != "grad:none"]
 SMOOTH = [c for c in DIFFERENTIABLE if not any(isinstance(s, str) and s.startswith("t:") for s in c[2])]
 
 
-def _arrays(case, np_dtype):
-    rng = np.random.default_rng(zlib.crc32(case[0].encode()))
-    arrays, flags = [], []
-    for spec in case[2]:
-        kind, dims = spec.split(":")
-        shape = tuple(int(d) for d in dims.split(","))
-        if kind == "p":
-            a = rng.uniform(0.5, 2.0, shape)
-        elif kind == "u":
-            a = rng.uniform(0.05, 0.95, shape)
-        elif kind == "t":
-            a = rng.integers(0, 3, shape).astype(float)
-        else:
-            a = rng.standard_normal(shape)
-        arrays.append(a.astype(np_dtype))
-        flags.append(kind != "c")
-    return arrays, flags
+# what this file's spec kinds mean (see op_harness.make_arrays): "p" positive, "u" in (0.05, 0.95), "t" small
+# integers as floats, so that ties occur
+KINDS = {"p": lambda rng, shape: rng.uniform(0.5, 2.0, shape), "u": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
+         "t": lambda rng, shape: rng.integers(0, 3, shape).astype(float)}
+TOLERANCES = {"float32": (1e-5, 1e-6), "float64": (1e-10, 1e-12)}
 
-
-def _tensors(T, arrays, flags):
-    return [T.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
-
-
-def _outputs(out):
-    return list(out) if isinstance(out, (tuple, list)) else [out]
-
-
-def _float_outputs(outs):
-    return [o for o in outs if o.dtype.is_floating_point and o.requires_grad]
-
-
-def _gradients(T, case, arrays, flags, order):
-    """First or second order gradients of a weighted sum of the op's outputs, as numpy arrays."""
-    inputs = _tensors(T, arrays, flags)
-    outs = _float_outputs(_outputs(case[1](T, *inputs)))
-    rng = np.random.default_rng(1)
-    loss = sum((o * T.tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype)).sum() for o in outs)
-    diff = [t for t, f in zip(inputs, flags) if f]
-    firsts = T.autograd.grad(loss, diff, create_graph=order == 2, allow_unused=True)
-    if order == 2:
-        vs = np.random.default_rng(2)
-        terms = [(g * T.tensor(vs.standard_normal(tuple(t.shape)), dtype=g.dtype)).sum()
-                 for g, t in zip(firsts, diff) if g is not None and g.requires_grad]
-        if not terms:
-            return [np.zeros(tuple(t.shape)) for t in diff]
-        firsts = T.autograd.grad(sum(terms), diff, allow_unused=True)
-    return [np.zeros(tuple(t.shape)) if g is None else g.detach().numpy() for g, t in zip(firsts, diff)]
-
-
-def _close(ours, theirs, dtype_name, what):
-    rtol, atol = (1e-10, 1e-12) if dtype_name == "float64" else (1e-5, 1e-6)
-    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol, err_msg=what)
+_arrays = partial(make_arrays, kinds=KINDS)
+_close = partial(assert_close, tolerances=TOLERANCES)
+# a missing (None) gradient reads as float64 zeros, so the dtype check catches a None on one side only
+_gradients = partial(gradients, missing_in_input_dtype=False)
 
 
 @pytest.mark.torch
@@ -204,23 +164,17 @@ def test_second_derivatives_match_torch(real_torch, case):
 NOT_LIKE_TORCH_TWICE = {"sinc_at_zero"}
 
 
-def _float_op(case):
-    def fn(*inputs):
-        return tuple(o for o in _outputs(case[1](gt, *inputs)) if o.dtype.is_floating_point)
-
-    return fn
-
-
 @pytest.mark.parametrize("case", SMOOTH, ids=[c[0] for c in SMOOTH])
 def test_gradcheck(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradcheck(_float_op(case), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-6, rtol=1e-5)
+    assert gradcheck(float_op(case[1], gt), tuple(_tensors(gt, arrays, flags)), **GRADCHECK_TOLERANCES)
 
 
 @pytest.mark.parametrize("case", SMOOTH, ids=[c[0] for c in SMOOTH])
 def test_gradgradcheck(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradgradcheck(_float_op(case), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-5, rtol=1e-4)
+    assert gradgradcheck(float_op(case[1], gt), tuple(_tensors(gt, arrays, flags)),
+                         **GRADGRADCHECK_TOLERANCES)
 
 
 # ---- ties, NaN and printing ------------------------------------------------------------------------

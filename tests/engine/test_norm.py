@@ -7,11 +7,15 @@ Each functional case is one row: an id, a function `fn(T, *inputs)` written once
 requires grad, "c:2,3" a float constant, "p:3" a positive float constant (variances), or a numpy array
 used as is (indices).
 """
+from functools import partial
+
 import numpy as np
 import pytest
 
 import gradtrace.engine as gt
 from gradtrace.engine.autograd import gradcheck, gradgradcheck
+from op_harness import (GRADCHECK_TOLERANCES, GRADGRADCHECK_TOLERANCES, assert_close, gradients, make_arrays,
+                        tensors as _tensors)
 
 IDX = np.array([[0, 2, 4], [4, 0, 1]])
 IDX_REPEATED = np.array([1, 3, 1, 1, 0])
@@ -76,48 +80,17 @@ NODES = {"layer_norm": "NativeLayerNormBackward0", "batch_norm": "NativeBatchNor
          "group_norm": "NativeGroupNormBackward0", "embedding": "EmbeddingBackward0", "pad": "ConstantPadNdBackward0"}
 
 
-def _arrays(case, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays, flags = [], []
-    for spec in case[2]:
-        if isinstance(spec, np.ndarray):
-            arrays.append(spec)
-            flags.append(False)
-            continue
-        kind, shape = spec.split(":")
-        shape = tuple(int(s) for s in shape.split(","))
-        a = rng.standard_normal(shape)
-        if kind == "p":
-            a = np.abs(a) + 0.5
-        arrays.append(a.astype(dtype))
-        flags.append(kind == "f")
-    return arrays, flags
+# what this file's spec kinds mean (see op_harness.make_arrays): "p" a positive constant (variances); only "f"
+# inputs require grad
+KINDS = {"p": lambda rng, shape: np.abs(rng.standard_normal(shape)) + 0.5}
+TOLERANCES = {"float32": (1e-5, 1e-5), "float64": (1e-10, 1e-11)}
 
-
-def _tensors(T, arrays, flags):
-    return [T.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
-
-
-def _close(ours, theirs, dtype_name, what=""):
-    rtol, atol = (1e-5, 1e-5) if dtype_name == "float32" else (1e-10, 1e-11)
-    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol, err_msg=what)
-
-
-def _gradients(T, case, arrays, flags, order):
-    """First or second order gradients of a weighted sum of the op's output, as numpy arrays."""
-    inputs = _tensors(T, arrays, flags)
-    diff = [t for t, f in zip(inputs, flags) if f]
-    out = case[1](T, *inputs)
-    rng = np.random.default_rng(1)
-    loss = (out * T.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)).sum()
-    firsts = T.autograd.grad(loss, diff, create_graph=order == 2)
-    if order == 1:
-        return [g.detach().numpy() for g in firsts]
-    inner = sum((g * T.tensor(rng.standard_normal(tuple(g.shape)), dtype=g.dtype)).sum() for g in firsts)
-    if not inner.requires_grad:  # linear in its inputs (embedding, pad): no second order graph at all
-        return [np.zeros(tuple(t.shape)) for t in diff]
-    seconds = T.autograd.grad(inner, diff, allow_unused=True)
-    return [np.zeros(tuple(t.shape)) if s is None else s.detach().numpy() for s, t in zip(seconds, diff)]
+_arrays = partial(make_arrays, kinds=KINDS, seed=0, no_grad_kinds=("c", "p"))
+_close = partial(assert_close, tolerances=TOLERANCES)
+# every input must be used; the second-order vectors are drawn on from the first-order weights' generator,
+# one per gradient
+_gradients = partial(gradients, allow_unused=False, second_seed=None, every_gradient_draws=True,
+                     missing_in_input_dtype=False)
 
 
 # ---- functionals against torch ---------------------------------------------------------------------
@@ -166,13 +139,13 @@ def _op(case):
 @pytest.mark.parametrize("case", DERIVATIVES, ids=[c[0] for c in DERIVATIVES])
 def test_gradients_match_finite_differences(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradcheck(_op(case), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-6, rtol=1e-5)
+    assert gradcheck(_op(case), tuple(_tensors(gt, arrays, flags)), **GRADCHECK_TOLERANCES)
 
 
 @pytest.mark.parametrize("case", DERIVATIVES, ids=[c[0] for c in DERIVATIVES])
 def test_second_derivatives_match_finite_differences(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradgradcheck(_op(case), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-5, rtol=1e-4)
+    assert gradgradcheck(_op(case), tuple(_tensors(gt, arrays, flags)), **GRADGRADCHECK_TOLERANCES)
 
 
 # ---- what the nodes keep ---------------------------------------------------------------------------

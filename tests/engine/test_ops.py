@@ -7,13 +7,15 @@ requires grad, "p:2,3" a positive one (log, sqrt, pow bases), "u:2,3" uniform in
 around 0.5 shifted, atanh-like domains), "c:2,3" a float constant without grad, or a numpy array used as is
 (indices, masks, targets; never requires grad).
 """
-import zlib
+from functools import partial
 
 import numpy as np
 import pytest
 
 import gradtrace.engine as gt
 from gradtrace.engine.autograd import gradcheck, gradgradcheck
+from op_harness import (GRADCHECK_TOLERANCES, GRADGRADCHECK_TOLERANCES, assert_close, float_op, gradients,
+                        make_arrays, outputs as _outputs, tensors as _tensors)
 
 
 def _setitem(z, key, value):
@@ -259,89 +261,14 @@ DIFFERENTIABLE = [c for c in CASES if c[3].get("grad", True)]
 TWICE_DIFFERENTIABLE = [c for c in DIFFERENTIABLE if c[3].get("grad2", True)]
 
 
-def _arrays(case, np_dtype):
-    """The numpy inputs of a case, reproducible per case id, and which of them require grad."""
-    rng = np.random.default_rng(zlib.crc32(case[0].encode()))
-    arrays, flags = [], []
-    for spec in case[2]:
-        if isinstance(spec, np.ndarray):
-            arrays.append(spec.copy())
-            flags.append(False)
-            continue
-        kind, dims = spec.split(":")
-        shape = tuple(int(d) for d in dims.split(","))
-        if kind == "p":
-            a = rng.uniform(0.5, 2.0, shape)
-        elif kind == "u":
-            a = rng.uniform(-0.9, 0.9, shape)
-        else:
-            a = rng.standard_normal(shape)
-        arrays.append(a.astype(np_dtype))
-        flags.append(kind != "c")
-    return arrays, flags
+# what this file's spec kinds mean (see op_harness.make_arrays): "p" positive, "u" uniform in (-0.9, 0.9)
+KINDS = {"p": lambda rng, shape: rng.uniform(0.5, 2.0, shape), "u": lambda rng, shape: rng.uniform(-0.9, 0.9, shape)}
+TOLERANCES = {"float32": (1e-6, 1e-6), "float64": (1e-10, 1e-12)}
 
-
-def _tensors(T, arrays, flags):
-    return [T.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
-
-
-def _outputs(out):
-    """The tensors an op returned (ops like split and max(dim) return several)."""
-    return list(out) if isinstance(out, (tuple, list)) else [out]
-
-
-def _float_outputs(T, outs):
-    return [o for o in outs if o.dtype.is_floating_point and o.requires_grad]
-
-
-def _assert_close(ours, theirs, dtype_name, what):
-    tight = dtype_name == "float64"
-    rtol, atol = (1e-10, 1e-12) if tight else (1e-6, 1e-6)
-    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol, err_msg=what)
-
-
-def _loss(T, outs, weights):
-    """A scalar that weighs every element of every differentiable output differently."""
-    total = None
-    for o, w in zip(outs, weights):
-        term = (o * T.tensor(w, dtype=o.dtype)).sum()
-        total = term if total is None else total + term
-    return total
-
-
-def _weights(outs, seed):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(tuple(o.shape)) for o in outs]
-
-
-def _grad_np(T, g, like):
-    """A gradient as numpy; None (ours) and torch's ZeroTensor both read as zeros of the input's dtype."""
-    np_dtype = np.dtype(str(like.dtype).replace("torch.", ""))
-    if g is None or (hasattr(g, "_is_zerotensor") and g._is_zerotensor()):
-        return np.zeros(tuple(like.shape), np_dtype)
-    return g.detach().numpy()
-
-
-def _gradients(T, case, arrays, flags, order):
-    """First or second order gradients of a weighted sum of the op's outputs, as numpy arrays."""
-    inputs = _tensors(T, arrays, flags)
-    outs = _float_outputs(T, _outputs(case[1](T, *inputs)))
-    diff = [t for t, f in zip(inputs, flags) if f]
-    loss = _loss(T, outs, _weights(outs, 1))
-    firsts = T.autograd.grad(loss, diff, create_graph=order == 2, allow_unused=True)
-    if order == 1:
-        return [_grad_np(T, g, t) for g, t in zip(firsts, diff)]
-    vs = np.random.default_rng(2)
-    inner = None
-    for g, t in zip(firsts, diff):
-        if g is None or not g.requires_grad:
-            continue
-        term = (g * T.tensor(vs.standard_normal(tuple(t.shape)), dtype=g.dtype)).sum()
-        inner = term if inner is None else inner + term
-    if inner is None:
-        return [np.zeros(tuple(t.shape)) for t in diff]
-    seconds = T.autograd.grad(inner, diff, allow_unused=True)
-    return [_grad_np(T, g, t) for g, t in zip(seconds, diff)]
+_arrays = partial(make_arrays, kinds=KINDS)
+_assert_close = partial(assert_close, tolerances=TOLERANCES)
+# a missing gradient (None, torch's ZeroTensor) reads as zeros of the input's dtype
+_gradients = partial(gradients, missing_in_input_dtype=True)
 
 
 @pytest.mark.torch
@@ -381,25 +308,17 @@ def test_second_order_gradients_match_torch(real_torch, case):
         _assert_close(o, t, "float64", case[0])
 
 
-def _float_op(case, flags):
-    """The case's function on gradtrace tensors, returning only its differentiable outputs."""
-
-    def fn(*inputs):
-        return tuple(o for o in _outputs(case[1](gt, *inputs)) if o.dtype.is_floating_point)
-
-    return fn
-
-
 @pytest.mark.parametrize("case", DIFFERENTIABLE, ids=[c[0] for c in DIFFERENTIABLE])
 def test_gradients_match_finite_differences(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradcheck(_float_op(case, flags), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-6, rtol=1e-5)
+    assert gradcheck(float_op(case[1], gt), tuple(_tensors(gt, arrays, flags)), **GRADCHECK_TOLERANCES)
 
 
 @pytest.mark.parametrize("case", TWICE_DIFFERENTIABLE, ids=[c[0] for c in TWICE_DIFFERENTIABLE])
 def test_second_derivatives_match_finite_differences(case):
     arrays, flags = _arrays(case, np.float64)
-    assert gradgradcheck(_float_op(case, flags), tuple(_tensors(gt, arrays, flags)), eps=1e-6, atol=1e-5, rtol=1e-4)
+    assert gradgradcheck(float_op(case[1], gt), tuple(_tensors(gt, arrays, flags)),
+                         **GRADGRADCHECK_TOLERANCES)
 
 
 @pytest.mark.torch
