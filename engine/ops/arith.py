@@ -174,19 +174,29 @@ class DivBackward1(Node):
         return (zeros_like(g).expand(self.a_shape) if g._data.shape != self.a_shape else zeros_like(g),)
 
 
-@aten("aten::div")
-def div(a, b, *, rounding_mode=None):
-    if rounding_mode is not None:
-        return _div_rounding(a, b, rounding_mode)
+def _float_operands(a, b):
+    """operands(a, b) with an integer or bool result type promoted to the default float dtype, the rule of
+    true division and of torch's other always-floating binary ops; None when b is not an operand."""
     ops = operands(a, b)
     if ops is None:
-        return NotImplemented
+        return None
     x, y, dt = ops
     if not (dt.is_floating_point or dt.is_complex):
         dt = _dtype.get_default_dtype()
         x = x.astype(dt.np)
         if isinstance(y, np.ndarray):
             y = y.astype(dt.np)
+    return x, y, dt
+
+
+@aten("aten::div")
+def div(a, b, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return _div_rounding(a, b, rounding_mode)
+    ops = _float_operands(a, b)
+    if ops is None:
+        return NotImplemented
+    x, y, dt = ops
     out = make(x / y, dt)
     if wants_grad(a, b):
         node = DivBackward0()._meta(a, b)
@@ -461,13 +471,10 @@ class HypotBackward0(_BinaryNode):
 
 
 def _binary_float(a, b, npname, node_cls, save_result):
-    ops = operands(a, b)
+    ops = _float_operands(a, b)
     if ops is None:
         return NotImplemented
     x, y, dt = ops
-    if not (dt.is_floating_point or dt.is_complex):
-        dt = _dtype.get_default_dtype()
-        x, y = x.astype(dt.np), xp_of(x).asarray(y).astype(dt.np)
     out = make(xp_of(x).asarray(getattr(xp_of(x), npname)(x, y)).astype(dt.np, copy=False), dt)
     if wants_grad(a, b):
         b = to_tensor_operand(b, a)
