@@ -178,6 +178,31 @@ probs = torch.softmax(logits, dim=1)
 print(probs)
 print(torch.nn.functional.nll_loss(torch.log_softmax(logits, dim=1), target))
 """,
+    "embedding_norms_and_state_dict": """
+nn = torch.nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.LayerNorm(4), nn.Flatten(), nn.Linear(12, 8),
+                      nn.BatchNorm1d(8), nn.SiLU(), nn.Dropout(0.2), nn.Linear(8, 3))
+print(model)
+opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+x = torch.randint(0, 10, (5, 3))
+y = torch.tensor([0, 1, 2, 1, 0])
+for step in range(3):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    print(step, round(loss.item(), 5))
+print(loss.grad_fn, model[0].weight.grad[0])
+print(model[4].running_mean, model[4].num_batches_tracked)
+print(list(model.state_dict()))
+model.eval()
+with torch.no_grad():
+    print(model(x).argmax(dim=1))
+print(model.load_state_dict(model.state_dict()))
+values, indices = torch.randn(6).sort(descending=True)
+print(values, indices)
+""",
 }
 
 
