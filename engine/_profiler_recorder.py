@@ -20,10 +20,10 @@ from time import perf_counter_ns
 
 from ._profiler_state import PROFILER
 
-# A record is (name, start_ns, end_ns, thread, seq, details): a tuple on the fast path, a list
-# (filled in at begin and end) otherwise. `seq` is the sequence number of the grad_fn node a forward
-# op made or a backward record ran (NO_SEQ if none): the Chrome trace draws forward-to-backward
-# arrows from it. `details` is None, or a `Details` when a session asks for more.
+# A record is (name, start_ns, end_ns, thread, seq): a tuple on the fast path; or, through begin and
+# end, a list with a sixth field, `details` (None, or a `Details` when a session asks for more). `seq`
+# is the sequence number of the grad_fn node a forward op made or a backward record ran (NO_SEQ if
+# none): the Chrome trace draws forward-to-backward arrows from it.
 NAME, START, END, THREAD, SEQ, DETAILS = range(6)
 NO_SEQ = -1
 _by_start, _by_end = itemgetter(START), itemgetter(END)
@@ -84,8 +84,8 @@ class Details:
 
 
 def details_of(record):
-    """The record's Details, or None for a fast-path record."""
-    return record[DETAILS]
+    """The record's Details, or None for a fast-path record (which has no such field)."""
+    return record[DETAILS] if len(record) > DETAILS else None
 
 
 class Session:
@@ -114,7 +114,7 @@ class Recorder:
 
     Dispatch opens a record with `begin` and closes it, into the log, with `end`. While no session
     wants details, the hottest call sites, op dispatch and the backward engine, skip those calls:
-    when an op ends they append `(name, start, end, thread, seq, None)` to `PROFILER.log` themselves.
+    when an op ends they append `(name, start, end, thread, seq)` to `PROFILER.log` themselves.
     While a session wants details, `PROFILER.log` is None, and instance attributes named
     `begin`/`end` shadow the fast methods with `_begin_detailed`/`_end_detailed`, so neither path
     tests a flag per op.

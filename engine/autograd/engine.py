@@ -329,10 +329,10 @@ def _evaluate_recorded(node, grads, buffers, retain_graph, thread, _now=perf_cou
         try:
             outs = _evaluate_node(node, grads)
         finally:
-            log.append((names[0], start, _now(), thread, node._seq, None))
+            log.append((names[0], start, _now(), thread, node._seq))
         _release_and_pass_on(node, outs, buffers, retain_graph)
     finally:
-        log.append((names[1], start, _now(), thread, NO_SEQ, None))
+        log.append((names[1], start, _now(), thread, NO_SEQ))
 
 
 def _evaluate_node(node, grads):

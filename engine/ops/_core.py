@@ -83,16 +83,16 @@ def aten(name):
                     if log is None:
                         return _profiled_in_detail(name, fn, args, kwargs)
                     # The profiler's hottest path, so written out here rather than calling
-                    # recorder.begin/end: one finished record (name, start, end, thread, seq, details).
+                    # recorder.begin/end: one finished record (name, start, end, thread, seq).
                     start = _now()
                     try:
                         out = fn(*args, **kwargs)
                     except BaseException:
-                        log.append((name, start, _now(), _thread(), NO_SEQ, None))
+                        log.append((name, start, _now(), _thread(), NO_SEQ))
                         raise
                     node = out.grad_fn if out.__class__ is Tensor else None
                     # seq: the trace's arrow from this op to its backward
-                    log.append((name, start, _now(), _thread(), NO_SEQ if node is None else node._seq, None))
+                    log.append((name, start, _now(), _thread(), NO_SEQ if node is None else node._seq))
                     return out
                 return fn(*args, **kwargs)
             except ValueError as exc:
