@@ -26,6 +26,11 @@ from ._profiler_state import PROFILER
 # none): the Chrome trace draws forward-to-backward arrows from it.
 NAME, START, END, THREAD, SEQ, DETAILS = range(6)
 NO_SEQ = -1
+# The backward engine records a node and the evaluate_function record wrapped around it (same start,
+# same thread) as one 7-tuple, (name, start, end, thread, seq, wrapper_name, wrapper_end): one tuple
+# per node instead of two on a hot path. A session splits it into the two records when it stops.
+WRAPPER_NAME, WRAPPER_END = 5, 6
+_NODE_RECORD_LENGTH = 7
 _by_start, _by_end = itemgetter(START), itemgetter(END)
 # The backward engine wraps each node it runs in a record of this name plus the node's name.
 EVALUATE_FUNCTION_PREFIX = "autograd::engine::evaluate_function: "
@@ -198,8 +203,7 @@ class Recorder:
                 return session.records or []
             self.sessions.remove(session)
             session.end_ns = end_ns
-            records = [r for r in self.log[session.start_index:]
-                       if r[START] >= session.start_ns and r[END] <= end_ns]
+            records = _finished_records(self.log[session.start_index:], session.start_ns, end_ns)
             # Into the order records began; of records that began together, the longer (the
             # parent) first: two passes of a stable sort, both with C-level keys.
             records.sort(key=_by_end, reverse=True)
@@ -257,6 +261,23 @@ class Recorder:
         """How many records the log holds for a session that is still listening."""
         with self._lock:
             return len(self.log) - session.start_index if session in self.sessions else 0
+
+
+def _finished_records(log, start_ns, end_ns):
+    """The records of `log` that ran within [start_ns, end_ns], node records split in two."""
+    records = []
+    append = records.append
+    for r in log:
+        if r[START] < start_ns:
+            continue
+        if len(r) == _NODE_RECORD_LENGTH:
+            if r[WRAPPER_END] <= end_ns:  # the wrapper before the node: the parent first among equals
+                append((r[WRAPPER_NAME], r[START], r[WRAPPER_END], r[THREAD], NO_SEQ))
+            if r[END] <= end_ns:
+                append((r[NAME], r[START], r[END], r[THREAD], r[SEQ]))
+        elif r[END] <= end_ns:
+            append(r)
+    return records
 
 
 class _RecordLimits:

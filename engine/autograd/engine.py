@@ -8,7 +8,7 @@ from time import perf_counter_ns
 import numpy as np
 
 from .._grad_mode import GRAD
-from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, NO_SEQ, SEQ
+from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
 from . import anomaly
@@ -302,7 +302,7 @@ def _evaluate_recorded(node, grads, buffers, retain_graph, thread, _now=perf_cou
 
     "autograd::engine::evaluate_function: MulBackward0" spans the node and the buffer additions
     after it (the aten::add_ rows), "MulBackward0" the node's own backward call. Without a session
-    wanting details, both records are built here and share one start time (what lies between
+    wanting details, both go into the log as one tuple and share one start time (what lies between
     them is only this bookkeeping). `thread`: the id of the thread running the backward pass.
     """
     names = _RECORD_NAMES.get(node.__class__)
@@ -329,10 +329,11 @@ def _evaluate_recorded(node, grads, buffers, retain_graph, thread, _now=perf_cou
         try:
             outs = _evaluate_node(node, grads)
         finally:
-            log.append((names[0], start, _now(), thread, node._seq))
+            end = _now()
         _release_and_pass_on(node, outs, buffers, retain_graph)
     finally:
-        log.append((names[1], start, _now(), thread, NO_SEQ))
+        # the node's record and its wrapper's in one tuple (see _profiler_recorder.WRAPPER_NAME)
+        log.append((names[0], start, end, thread, node._seq, names[1], _now()))
 
 
 def _evaluate_node(node, grads):
