@@ -1,5 +1,6 @@
 """Neural-network functions: softmax family, losses, linear, dropout, activations."""
 import math
+import warnings
 
 import numpy as np
 
@@ -12,9 +13,17 @@ from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hard
                            smooth_l1_loss_backward, softmax_backward_data, softplus_backward, threshold_backward)
 
 
-def _softmax_dim(a, dim):
+def _implicit_dim(name, ndim, stacklevel):
+    """torch's deprecated choice of dim for the softmax family called without one, with its warning
+    (stacklevel: frames from here to the caller's line)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
+                  "an argument.", UserWarning, stacklevel=stacklevel + 1)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_dim(a, dim, name):
     if dim is None:
-        dim = 0 if a.ndim in (0, 1, 3) else 1
+        dim = _implicit_dim(name, a.ndim, 4)  # here, the op, its profiler wrapper, the caller
     return a._wrap_dim(dim) if a.ndim else 0
 
 
@@ -29,7 +38,7 @@ class SoftmaxBackward0(Node):
 
 @aten("aten::softmax")
 def softmax(a, dim=None, dtype=None):
-    d = _softmax_dim(a, dim)
+    d = _softmax_dim(a, dim, "softmax")
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
@@ -54,7 +63,7 @@ class LogSoftmaxBackward0(Node):
 
 @aten("aten::log_softmax")
 def log_softmax(a, dim=None, dtype=None):
-    d = _softmax_dim(a, dim)
+    d = _softmax_dim(a, dim, "log_softmax")
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
@@ -810,6 +819,8 @@ def tanhshrink(a):
 
 
 def softmin(a, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim("softmin", a.ndim, 2)
     return softmax(-a, dim, dtype)
 
 

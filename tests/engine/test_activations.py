@@ -5,6 +5,7 @@ Each case is one row: an id, `fn(T, x, t)` written once against the torch API (T
 gradtrace.engine; t is a target the losses use), the first-order node name and the node name of the
 first-order gradient (built with create_graph=True) as torch gives them.
 """
+import sys
 import warnings
 
 import numpy as np
@@ -353,3 +354,23 @@ def test_loss_modules_match_torch(real_torch, module):
             t = t.log_softmax(1) if "log_target" in module else t.softmax(1)
         outs.append(eval(module, {"nn": T.nn})(x, t).numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_implicit_softmax_dim_warns_at_the_callers_line_like_torch(real_torch, name):
+    def warned(T):
+        x = T.randn(2, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(T.nn.functional, name)(x)
+            line = sys._getframe().f_lineno - 1
+        return [(w.category, str(w.message), w.filename, w.lineno == line) for w in caught]
+
+    ours = warned(gt)
+    assert ours == warned(real_torch)
+    assert ours[0][1] == (f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                          "dim=X as an argument.") and ours[0][3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(gt.nn.functional, name)(gt.randn(2, 3), dim=1)  # with a dim: silent
