@@ -246,75 +246,74 @@ def rremainder(a, b):
     return remainder(to_tensor_operand(b, a), a)
 
 
-class RemainderBackward0(_BinaryNode):
-    saved_names = ("self", "other")
+class _ModuloByNumber(Node):
+    """remainder/fmod by a number: a - k * b with k piecewise constant, so the gradient passes through."""
 
-    def backward(self, g):
-        # a % b = a - floor(a / b) * b, so d/da = 1 and d/db = -floor(a / b)
-        ga = grad_to(g, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
-        gb = None
-        if self.b_shape is None:  # remainder.Scalar: one edge
-            return (ga,)
-        if self.next_functions[1][0] is not None:
-            a, b = self.saved()
-            gb = grad_to(-g * div(a, b, rounding_mode="floor"), self.b_shape, self.b_dtype)
-        return ga, gb
-
-
-@aten("aten::remainder")
-def remainder(a, b):
-    ops = operands(a, b)
-    if ops is None:
-        return NotImplemented
-    x, y, dt = ops
-    xp = xp_of(x)
-    out = make(xp.remainder(x, y).astype(dt.np, copy=False), dt)
-    if wants_grad(a, b):
-        node = RemainderBackward0()._meta(a, b)
-        if node.b_shape is None:
-            attach(out, node, (a,))
-        else:
-            if b._requires_grad:
-                node.save(a, b)
-            attach(out, node, (a, b))
-    return out
-
-
-class FmodBackward0(Node):
-    """fmod(tensor, number): the gradient passes through."""
+    __slots__ = ()
 
     def backward(self, g):
         return (g,)
 
 
-class FmodBackward1(_BinaryNode):
+class _ModuloByTensor(_BinaryNode):
+    """a - round(a / b) * b (round: floor for remainder, trunc for fmod): d/da = 1, d/db = -round(a / b)."""
+
+    __slots__ = ()
     saved_names = ("self", "other")
+    rounding_mode = None
 
     def backward(self, g):
-        # fmod(a, b) = a - trunc(a / b) * b, so d/da = 1 and d/db = -trunc(a / b)
         ga = grad_to(g, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
         gb = None
         if self.next_functions[1][0] is not None:
             a, b = self.saved()
-            gb = grad_to(-g * div(a, b, rounding_mode="trunc"), self.b_shape, self.b_dtype)
+            gb = grad_to(-g * div(a, b, rounding_mode=self.rounding_mode), self.b_shape, self.b_dtype)
         return ga, gb
 
 
-@aten("aten::fmod")
-def fmod(a, b):
+class RemainderBackward0(_ModuloByNumber):
+    __slots__ = ()
+
+
+class RemainderBackward1(_ModuloByTensor):
+    __slots__ = ()
+    rounding_mode = "floor"
+
+
+class FmodBackward0(_ModuloByNumber):
+    __slots__ = ()
+
+
+class FmodBackward1(_ModuloByTensor):
+    __slots__ = ()
+    rounding_mode = "trunc"
+
+
+def _modulo(a, b, np_name, by_number, by_tensor):
     ops = operands(a, b)
     if ops is None:
         return NotImplemented
     x, y, dt = ops
-    out = make(xp_of(x).fmod(x, y).astype(dt.np, copy=False), dt)
+    out = make(getattr(xp_of(x), np_name)(x, y).astype(dt.np, copy=False), dt)
     if wants_grad(a, b):
         if not is_tensor(b):
-            attach(out, FmodBackward0(), (a,))
+            attach(out, by_number(), (a,))
         else:
-            node = FmodBackward1()._meta(a, b)
-            node.save(a, b)
+            node = by_tensor()._meta(a, b)
+            # as torch: kept only for the divisor's gradient, the one that reads them
+            node.save(*((a, b) if b._requires_grad else (None, None)))
             attach(out, node, (a, b))
     return out
+
+
+@aten("aten::remainder")
+def remainder(a, b):
+    return _modulo(a, b, "remainder", RemainderBackward0, RemainderBackward1)
+
+
+@aten("aten::fmod")
+def fmod(a, b):
+    return _modulo(a, b, "fmod", FmodBackward0, FmodBackward1)
 
 
 # ---- addcmul / addcdiv / lerp ----------------------------------------------------------------------

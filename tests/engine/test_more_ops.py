@@ -317,3 +317,23 @@ def test_profiler_names_match_torch(real_torch):
         return {e.name for e in prof.events()} & names
 
     assert recorded(gt) == recorded(real_torch) == names
+
+
+@pytest.mark.torch
+def test_remainder_and_fmod_nodes_and_saved_values_match_torch(real_torch):
+    """By a number: Backward0, nothing saved; by a tensor: Backward1, self and other kept only when
+    the divisor needs a gradient."""
+
+    def run(T):
+        x = T.tensor([1.5, -2.5, 3.0], requires_grad=True)
+        y = T.tensor([0.7, 0.9, -1.3])
+        rows = []
+        for out in (x.remainder(2), x.remainder(y), x.fmod(2), x.fmod(y), y.remainder(x), y.fmod(x)):
+            node = out.grad_fn
+            saved = {n: getattr(node, n) for n in dir(node) if n.startswith("_saved_")}
+            rows.append((node.name(), len(node.next_functions),
+                         {n: None if v is None else v.tolist() for n, v in saved.items()}))
+        (grad,) = T.autograd.grad((y.remainder(x) * 2 + x.fmod(y) ** 2 + x.remainder(y)).sum(), x)
+        return rows, grad.tolist()
+
+    assert run(gt) == run(real_torch)
