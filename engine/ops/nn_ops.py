@@ -23,7 +23,7 @@ def _implicit_dim(name, ndim, stacklevel):
 
 def _softmax_dim(a, dim, name):
     if dim is None:
-        dim = _implicit_dim(name, a.ndim, 4)  # here, the op, its profiler wrapper, the caller
+        dim = _implicit_dim(name, a.ndim, 5)  # here, _softmax_family, the op, its profiler wrapper, the caller
     return a._wrap_dim(dim) if a.ndim else 0
 
 
@@ -36,20 +36,30 @@ class SoftmaxBackward0(Node):
         return (softmax_backward_data(g, y, dim=self.dim),)
 
 
-@aten("aten::softmax")
-def softmax(a, dim=None, dtype=None):
-    d = _softmax_dim(a, dim, "softmax")
+def _softmax_family(a, dim, dtype, name, node_class, from_shifted):
+    """softmax or log_softmax along dim: `from_shifted(xp, x - max, d)` computes the result from
+    inputs shifted by their maximum (no overflow); node_class keeps the result and the dim."""
+    d = _softmax_dim(a, dim, name)
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
-    e = xp.exp(data - m)
-    out = make(e / e.sum(axis=d, keepdims=True), dtype or a.dtype)
+    out = make(from_shifted(xp, data - m, d), dtype or a.dtype)
     if wants_grad(a):
-        node = SoftmaxBackward0()
+        node = node_class()
         node.dim = d
         node.save(out.detach())
         attach(out, node, (a,))
     return out
+
+
+@aten("aten::softmax")
+def softmax(a, dim=None, dtype=None):
+    return _softmax_family(a, dim, dtype, "softmax", SoftmaxBackward0, _softmax_of_shifted)
+
+
+def _softmax_of_shifted(xp, shifted, d):
+    e = xp.exp(shifted)
+    return e / e.sum(axis=d, keepdims=True)
 
 
 class LogSoftmaxBackward0(Node):
@@ -63,18 +73,11 @@ class LogSoftmaxBackward0(Node):
 
 @aten("aten::log_softmax")
 def log_softmax(a, dim=None, dtype=None):
-    d = _softmax_dim(a, dim, "log_softmax")
-    data = a._data if dtype is None else a._data.astype(dtype.np)
-    xp = xp_of(data)
-    m = data.max(axis=d, keepdims=True) if data.size else data
-    shifted = data - m
-    out = make(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)), dtype or a.dtype)
-    if wants_grad(a):
-        node = LogSoftmaxBackward0()
-        node.dim = d
-        node.save(out.detach())
-        attach(out, node, (a,))
-    return out
+    return _softmax_family(a, dim, dtype, "log_softmax", LogSoftmaxBackward0, _log_softmax_of_shifted)
+
+
+def _log_softmax_of_shifted(xp, shifted, d):
+    return shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
 
 
 def _reduce(loss, reduction):
