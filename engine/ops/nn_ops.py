@@ -469,6 +469,19 @@ def _inplace_or(op, a, inplace, *args):
     return op(a, *args)
 
 
+class _ActivationNode(Node):
+    """An activation's node: keeps its input, and its settings in its own slots, and runs torch's
+    `*_backward` op, `backward_op(grad, input, **settings)`."""
+
+    __slots__ = ()
+    saved_names = ("self",)
+    backward_op = None
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return (self.backward_op(g, x, **{name: getattr(self, name) for name in type(self).__slots__}),)
+
+
 def _activation(a, data, node_class, **params):
     """Wrap an activation's result and, when a needs a gradient, give it node_class keeping a and params."""
     out = make(data if data.dtype == a._data.dtype else data.astype(a._data.dtype), a.dtype)
@@ -481,13 +494,9 @@ def _activation(a, data, node_class, **params):
     return out
 
 
-class GeluBackward0(Node):
+class GeluBackward0(_ActivationNode):
     __slots__ = ("approximate",)
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (gelu_backward(g, x, approximate=self.approximate),)
+    backward_op = staticmethod(gelu_backward)
 
 
 @aten("aten::gelu")
@@ -505,13 +514,9 @@ def gelu(a, approximate="none"):
     return _activation(a, data, GeluBackward0, approximate=approximate)
 
 
-class LeakyReluBackward0(Node):
+class LeakyReluBackward0(_ActivationNode):
     __slots__ = ("negative_slope",)
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (leaky_relu_backward(g, x, negative_slope=self.negative_slope),)
+    backward_op = staticmethod(leaky_relu_backward)
 
 
 @aten("aten::leaky_relu")
@@ -525,13 +530,9 @@ def leaky_relu(a, negative_slope=0.01, inplace=False):
     return _inplace_or(_leaky_relu, a, inplace, negative_slope)
 
 
-class SoftplusBackward0(Node):
+class SoftplusBackward0(_ActivationNode):
     __slots__ = ("beta", "threshold")
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (softplus_backward(g, x, beta=self.beta, threshold=self.threshold),)
+    backward_op = staticmethod(softplus_backward)
 
 
 @aten("aten::softplus")
@@ -602,13 +603,9 @@ def celu(a, alpha=1.0, inplace=False):
     return _inplace_or(_celu, a, inplace, alpha)
 
 
-class HardtanhBackward0(Node):
+class HardtanhBackward0(_ActivationNode):
     __slots__ = ("min_val", "max_val")
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (hardtanh_backward(g, x, min_val=self.min_val, max_val=self.max_val),)
+    backward_op = staticmethod(hardtanh_backward)
 
 
 @aten("aten::hardtanh")
@@ -634,13 +631,9 @@ def relu6(a, inplace=False):
     return _inplace_or(_relu6, a, inplace)
 
 
-class ThresholdBackward0(Node):
+class ThresholdBackward0(_ActivationNode):
     __slots__ = ("threshold",)
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (threshold_backward(g, x, threshold=self.threshold),)
+    backward_op = staticmethod(threshold_backward)
 
 
 @aten("aten::threshold")
@@ -722,13 +715,9 @@ def mish(a, inplace=False):
     return _inplace_or(_mish, a, inplace)
 
 
-class HardswishBackward0(Node):
+class HardswishBackward0(_ActivationNode):
     __slots__ = ()
-    saved_names = ("self",)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return (hardswish_backward(g, x),)
+    backward_op = staticmethod(hardswish_backward)
 
 
 @aten("aten::hardswish")
@@ -746,7 +735,7 @@ class HardsigmoidBackward0(Node):
     __slots__ = ()
     saved_names = ("self",)
 
-    def backward(self, g):
+    def backward(self, g):  # hardsigmoid_backward is defined below, with its own node
         (x,) = self.saved()
         return (hardsigmoid_backward(g, x),)
 
