@@ -9,7 +9,7 @@ Dispatch does `if PROFILER.active:` and nothing else when no profiler runs. When
 called around every forward op (name like "aten::mul") and, during backward, around each node
 ("autograd::engine::evaluate_function: MulBackward0" wrapping "MulBackward0"). While no session
 wants more than names and times, `PROFILER.log` is the recorder's log, and the hottest call
-sites skip begin/end to append `(name, start_ns, end_ns, thread, seq)` records themselves
+sites skip begin/end to append `(name, start, end, thread, seq)` records themselves
 (`_profiler_recorder` defines the layout); otherwise it is None.
 """
 

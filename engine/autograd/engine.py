@@ -3,12 +3,11 @@ import gc
 import sys
 from sys import getrefcount
 from threading import get_ident
-from time import perf_counter_ns
 
 import numpy as np
 
 from .._grad_mode import GRAD
-from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ
+from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ, clock
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
 from . import anomaly
@@ -176,7 +175,7 @@ def _add(a, b):
     return b if a is None else (a + b)
 
 
-def _run(roots, retain_graph, create_graph, capture, accumulate_only):
+def _run(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock):
     root_nodes = []
     buffers = {}
     for (node, nr), g in roots:
@@ -225,7 +224,25 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only):
                     _accumulate(node, grads[0], create_graph, profiling, handed_out)
                 continue
             if profiling:
-                _evaluate_recorded(node, grads, buffers, retain_graph, thread)
+                log = PROFILER.log
+                if log is None:
+                    _evaluate_in_detail(node, grads, buffers, retain_graph)
+                    continue
+                # The profiler's hottest backward path, written out here (a call per node is
+                # measurable): the records torch shows, "autograd::engine::evaluate_function:
+                # MulBackward0" around the node and the buffer additions after it (the aten::add_
+                # rows), "MulBackward0" around the node's own backward. One tuple holds both (see
+                # _profiler_recorder.WRAPPER_NAME); they share a start, as only this line lies between.
+                names = _RECORD_NAMES.get(node.__class__) or _record_names(node)
+                start = _now()
+                try:
+                    try:
+                        outs = _evaluate_node(node, grads)
+                    finally:
+                        end = _now()
+                    _release_and_pass_on(node, outs, buffers, retain_graph)
+                finally:
+                    log.append((names[0], start, end, thread, node._seq, names[1], _now()))
                 continue
             _release_and_pass_on(node, _evaluate_node(node, grads), buffers, retain_graph)
     finally:
@@ -297,43 +314,28 @@ def _add_in_place(buffer, grad):
 _RECORD_NAMES = {}  # node class -> (its record's name, the name of the record wrapped around it)
 
 
-def _evaluate_recorded(node, grads, buffers, retain_graph, thread, _now=perf_counter_ns):
-    """One node's backward and `_release_and_pass_on`, inside the profiler records torch shows.
+def _record_names(node):
+    name = node.name()
+    names = _RECORD_NAMES[node.__class__] = (name, EVALUATE_FUNCTION_PREFIX + name)
+    return names
 
-    "autograd::engine::evaluate_function: MulBackward0" spans the node and the buffer additions
-    after it (the aten::add_ rows), "MulBackward0" the node's own backward call. Without a session
-    wanting details, both go into the log as one tuple and share one start time (what lies between
-    them is only this bookkeeping). `thread`: the id of the thread running the backward pass.
-    """
-    names = _RECORD_NAMES.get(node.__class__)
-    if names is None:
-        name = node.name()
-        names = _RECORD_NAMES[node.__class__] = (name, EVALUATE_FUNCTION_PREFIX + name)
-    log = PROFILER.log
-    if log is None:
-        recorder = PROFILER.recorder
-        outer = recorder.begin(names[1], grads)
-        inner = recorder.begin(names[0], grads)
-        inner[SEQ] = node._seq
-        try:
-            try:
-                outs = _evaluate_node(node, grads)
-            finally:
-                recorder.end(inner)
-            _release_and_pass_on(node, outs, buffers, retain_graph)
-        finally:
-            recorder.end(outer)
-        return
-    start = _now()
+
+def _evaluate_in_detail(node, grads, buffers, retain_graph):
+    """`_run`'s profiled step for a session that wants details (shapes, memory, stacks, CUDA time):
+    the same two records, through the recorder's begin and end."""
+    names = _RECORD_NAMES.get(node.__class__) or _record_names(node)
+    recorder = PROFILER.recorder
+    outer = recorder.begin(names[1], grads)
+    inner = recorder.begin(names[0], grads)
+    inner[SEQ] = node._seq
     try:
         try:
             outs = _evaluate_node(node, grads)
         finally:
-            end = _now()
+            recorder.end(inner)
         _release_and_pass_on(node, outs, buffers, retain_graph)
     finally:
-        # the node's record and its wrapper's in one tuple (see _profiler_recorder.WRAPPER_NAME)
-        log.append((names[0], start, end, thread, node._seq, names[1], _now()))
+        recorder.end(outer)
 
 
 def _evaluate_node(node, grads):

@@ -55,7 +55,7 @@ def _build_events(session):
 
 def _events_of(session):
     records = session.records or []
-    origin = session.start_ns
+    origin = session.start_time
     use_device = session.use_device
     all_details = [details_of(r) for r in records]
     device_times = [None if d is None else _elapsed_device_us(d) for d in all_details]
@@ -65,8 +65,8 @@ def _events_of(session):
     events = []
     open_by_thread = {}
     for index, record in enumerate(records):
-        start_us = (record[START] - origin) / 1000.0
-        end_us = (record[END] - origin) / 1000.0
+        start_us = (record[START] - origin) * 1e6
+        end_us = (record[END] - origin) * 1e6
         event = FunctionEvent._recorded(index + 1, record[NAME], record[THREAD], start_us, end_us, [])
         if use_device is not None:
             event.use_device = use_device
@@ -106,7 +106,7 @@ def _events_of(session):
     event_list._remove_dup_nodes()
     event_list._tree_built = True
     event_list._trace_start_wall_ns = session.start_wall_ns
-    event_list._trace_duration_us = (session.end_ns - session.start_ns) / 1000.0
+    event_list._trace_duration_us = (session.end_time - session.start_time) * 1e6
     return event_list
 
 

@@ -1,13 +1,12 @@
 """What every op shares: wrapping outputs, wiring nodes, dtype promotion for operands, profiling."""
 import functools
 from threading import get_ident as _thread
-from time import perf_counter_ns as _now
 
 import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
-from .._profiler_recorder import NO_SEQ, SEQ
+from .._profiler_recorder import NO_SEQ, SEQ, clock as _now
 from .._profiler_state import PROFILER
 from .._tensor import Tensor
 from ..autograd import anomaly
@@ -90,7 +89,10 @@ def aten(name):
                     except BaseException:
                         log.append((name, start, _now(), _thread(), NO_SEQ))
                         raise
-                    node = out.grad_fn if out.__class__ is Tensor else None
+                    try:  # nearly every op returns a tensor; the rest (tuples, numbers) pay for the raise
+                        node = out.grad_fn
+                    except AttributeError:
+                        node = None
                     # seq: the trace's arrow from this op to its backward
                     log.append((name, start, _now(), _thread(), NO_SEQ if node is None else node._seq))
                     return out
