@@ -57,7 +57,7 @@ class BackwardCFunction(Node, FunctionCtx):
     @property
     def saved_tensors(self):
         """The tensors given to save_for_backward, refusing any modified in place since."""
-        saved = self._saved
+        saved = self._stored
         if saved is None:
             from .node import FREED_MESSAGE
 
@@ -326,7 +326,7 @@ def _save(ctx, outs, is_executable):
         else:
             entries.append(t)
         versions.append(t._version)
-    ctx._saved = tuple(entries)
+    ctx._stored = tuple(entries)
     ctx._versions = tuple(versions)
 
 

@@ -1,7 +1,7 @@
 """Graph nodes (grad_fn objects): the torch Node contract without the machinery.
 
 A node holds `next_functions` (one `(node or None, output_nr)` edge per differentiable input), the
-values its backward formula needs (`_saved`, checked against version counters when unpacked) and hooks.
+values its backward formula needs (`_stored`, checked against version counters when unpacked) and hooks.
 Subclasses (one per op, named like torch's: MulBackward0, ...) implement `backward(grad)` returning one
 gradient per edge. Nothing here points back at the node's output tensor, so a graph is freed by
 reference counting alone.
@@ -49,7 +49,7 @@ class Node:
 
     # `_hooks`, `_prehooks`, `_retained` (weakrefs to outputs that retain_grad) and `_anomaly_trace` are
     # rare, so they live on the class as None until set; a node costs four stores to make.
-    __slots__ = ("next_functions", "_seq", "_saved", "_versions", "_extra", "__weakref__")
+    __slots__ = ("next_functions", "_seq", "_stored", "_versions", "_extra", "__weakref__")
     #: names of the tensors in `_saved`, readable as `_saved_<name>` like torch's
     saved_names = ()
     #: a class's own public slots that hold bookkeeping rather than a value torch shows as saved
@@ -81,7 +81,7 @@ class Node:
 
     def __init__(self):
         self._seq = next(_sequence)
-        self._saved = ()
+        self._stored = ()
         self._versions = ()
         self._extra = None
 
@@ -147,12 +147,12 @@ class Node:
     # -- saved values ----------------------------------------------------------------------------
     def save(self, *tensors):
         """Keep tensors (inputs) for backward, remembering their versions."""
-        self._saved = tensors
+        self._stored = tensors
         self._versions = tuple([t._version if t is not None else 0 for t in tensors])
 
     def saved(self):
         """The saved tensors, after checking none was modified in place since it was saved."""
-        saved = self._saved
+        saved = self._stored
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         for t, v in zip(saved, self._versions):
@@ -169,7 +169,7 @@ class Node:
     def _is_saved_result(self, t):
         # a saved output is reported as the output of this node, a saved input by its own grad_fn
         names = type(self).saved_names
-        return "result" in names and names.index("result") < len(self._saved) and self._saved[names.index("result")] is t
+        return "result" in names and names.index("result") < len(self._stored) and self._stored[names.index("result")] is t
 
     def _as_output(self, detached):
         from .._tensor import Tensor
@@ -182,8 +182,8 @@ class Node:
 
     def release(self):
         """Free saved values after a backward without retain_graph."""
-        if self._saved:
-            self._saved = None
+        if self._stored:
+            self._stored = None
 
     def backward(self, grad):  # pragma: no cover - every concrete node overrides it
         raise NotImplementedError(type(self).__name__)
