@@ -210,8 +210,9 @@ def _modified_message(t, expected, producer=None):
     if producer is None:
         producer = t.grad_fn
     if producer is not None:
-        # torch names the node without its Backward<N> suffix: "output 0 of Exp", "... of torch::autograd::CopySlices"
-        clause = f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
+        # torch names the node without "Backward" (and a 0 after it): "output 0 of Exp", "of LeakyRelu1"
+        # (LeakyReluBackward1), "of torch::autograd::CopySlices"
+        clause = f", which is output {t._output_nr} of {re.sub(r'Backward0?', '', producer.name())},"
     return (
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{where}{clause} is at version {t._version}; expected version {expected} instead. {_HINT}"

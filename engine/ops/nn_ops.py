@@ -460,13 +460,28 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * make(xp_of(input._data).asarray(mask), input.dtype)
 
 
-def _inplace_or(op, a, inplace, *args):
-    """op(a, *args), or written into a (the functional's `inplace=True`)."""
-    if inplace:
-        from .inplace import apply_inplace
+def _inplace_or(op, a, inplace, *args, inplace_node=None):
+    """op(a, *args), or written into a (the functional's `inplace=True`).
 
+    inplace_node: the node class torch gives the in-place form where it differs (LeakyReluBackward1,
+    ...). op takes it as `node_class`. One that keeps "result" keeps the overwritten tensor itself,
+    so that a later in-place change to it is caught, as torch does.
+    """
+    if not inplace:
+        return op(a, *args)
+    from .inplace import apply_inplace
+
+    if inplace_node is None:
         return apply_inplace(a, op, *args)
-    return op(a, *args)
+    out = apply_inplace(a, op, *args, node_class=inplace_node)
+    if out.grad_fn.__class__ is inplace_node and inplace_node.saved_names == ("result",):
+        out.grad_fn.save(out.detach())
+    return out
+
+
+_INPLACE_NEGATIVE_SLOPE = (
+    "In-place {op} backward calculation is triggered with a negative slope which is not supported. This is caused "
+    "by calling in-place forward function with a negative slope, please call out-of-place version instead.")
 
 
 class _ActivationNode(Node):
@@ -519,15 +534,29 @@ class LeakyReluBackward0(_ActivationNode):
     backward_op = staticmethod(leaky_relu_backward)
 
 
+class LeakyReluBackward1(Node):
+    """leaky_relu_'s node: the input is gone, so torch keeps the result (same sign as the input)."""
+
+    __slots__ = ("negative_slope",)
+    saved_names = ("result",)
+
+    def backward(self, g):
+        (y,) = self.saved()
+        if self.negative_slope < 0:  # the result's sign no longer tells the input's
+            raise RuntimeError(_INPLACE_NEGATIVE_SLOPE.format(op="leakyReLu") + (
+                " File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place "
+                "leakRelu backward calculation with negative slope"))
+        return (leaky_relu_backward(g, y, negative_slope=self.negative_slope),)
+
+
 @aten("aten::leaky_relu")
-def _leaky_relu(a, negative_slope):
+def _leaky_relu(a, negative_slope, node_class=LeakyReluBackward0):
     x = a._data
-    return _activation(a, xp_of(x).where(x > 0, x, x * negative_slope), LeakyReluBackward0,
-                       negative_slope=negative_slope)
+    return _activation(a, xp_of(x).where(x > 0, x, x * negative_slope), node_class, negative_slope=negative_slope)
 
 
 def leaky_relu(a, negative_slope=0.01, inplace=False):
-    return _inplace_or(_leaky_relu, a, inplace, negative_slope)
+    return _inplace_or(_leaky_relu, a, inplace, negative_slope, inplace_node=LeakyReluBackward1)
 
 
 class SoftplusBackward0(_ActivationNode):
@@ -564,19 +593,45 @@ class CeluBackward0(Node):
         return (elu_backward(g, x, alpha=self.alpha, scale=1, input_scale=input_scale, is_result=False),)
 
 
+class EluBackward1(Node):
+    """elu_'s (and selu_'s) node: torch keeps the result, from which elu's derivative follows too."""
+
+    __slots__ = ("alpha", "scale", "input_scale")
+    saved_names = ("result",)
+
+    def backward(self, g):
+        (y,) = self.saved()
+        return (_elu_backward_of_result(g, y, self.alpha, self.scale, self.input_scale),)
+
+
+class CeluBackward1(Node):
+    __slots__ = ("alpha",)
+    saved_names = ("result",)
+
+    def backward(self, g):
+        (y,) = self.saved()
+        return (_elu_backward_of_result(g, y, self.alpha, 1, 1.0 / float(np.float32(self.alpha))),)
+
+
+def _elu_backward_of_result(g, y, alpha, scale, input_scale):
+    if alpha < 0:  # the result's sign no longer tells the input's
+        raise RuntimeError(_INPLACE_NEGATIVE_SLOPE.format(op="elu"))
+    return elu_backward(g, y, alpha=alpha, scale=scale, input_scale=input_scale, is_result=True)
+
+
 def _elu_data(x, alpha, scale, input_scale):
     xp = xp_of(x)
     return xp.where(x <= 0, xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale), x * scale)
 
 
 @aten("aten::elu")
-def _elu(a, alpha=1.0, scale=1, input_scale=1):
-    return _activation(a, _elu_data(a._data, alpha, scale, input_scale), EluBackward0, alpha=alpha, scale=scale,
+def _elu(a, alpha=1.0, scale=1, input_scale=1, node_class=EluBackward0):
+    return _activation(a, _elu_data(a._data, alpha, scale, input_scale), node_class, alpha=alpha, scale=scale,
                        input_scale=input_scale)
 
 
 def elu(a, alpha=1.0, inplace=False):
-    return _inplace_or(_elu, a, inplace, alpha)
+    return _inplace_or(_elu, a, inplace, alpha, inplace_node=EluBackward1)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -584,23 +639,23 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @aten("aten::selu")
-def _selu(a):
-    return _elu(a, _SELU_ALPHA, _SELU_SCALE, 1)
+def _selu(a, node_class=EluBackward0):
+    return _elu(a, _SELU_ALPHA, _SELU_SCALE, 1, node_class=node_class)
 
 
 def selu(a, inplace=False):
-    return _inplace_or(_selu, a, inplace)
+    return _inplace_or(_selu, a, inplace, inplace_node=EluBackward1)
 
 
 @aten("aten::celu")
-def _celu(a, alpha=1.0):
+def _celu(a, alpha=1.0, node_class=CeluBackward0):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _activation(a, _elu_data(a._data, alpha, 1, 1.0 / alpha), CeluBackward0, alpha=alpha)
+    return _activation(a, _elu_data(a._data, alpha, 1, 1.0 / alpha), node_class, alpha=alpha)
 
 
 def celu(a, alpha=1.0, inplace=False):
-    return _inplace_or(_celu, a, inplace, alpha)
+    return _inplace_or(_celu, a, inplace, alpha, inplace_node=CeluBackward1)
 
 
 class HardtanhBackward0(_ActivationNode):
@@ -636,14 +691,21 @@ class ThresholdBackward0(_ActivationNode):
     backward_op = staticmethod(threshold_backward)
 
 
+class ThresholdBackward1(_ActivationNode):
+    """threshold_'s node: as ThresholdBackward0, over a copy of the input taken before it was overwritten."""
+
+    __slots__ = ("threshold",)
+    backward_op = staticmethod(threshold_backward)
+
+
 @aten("aten::threshold")
-def _threshold(a, threshold, value):
+def _threshold(a, threshold, value, node_class=ThresholdBackward0):
     x = a._data
-    return _activation(a, xp_of(x).where(x <= threshold, value, x), ThresholdBackward0, threshold=threshold)
+    return _activation(a, xp_of(x).where(x <= threshold, value, x), node_class, threshold=threshold)
 
 
 def threshold(a, threshold, value, inplace=False):
-    return _inplace_or(_threshold, a, inplace, threshold, value)
+    return _inplace_or(_threshold, a, inplace, threshold, value, inplace_node=ThresholdBackward1)
 
 
 class SiluBackward0(Node):

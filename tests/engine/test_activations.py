@@ -268,6 +268,52 @@ def test_inplace_functionals_write_into_their_input(real_torch, name, kwargs):
     assert results[0][2] == results[1][2] == 1
 
 
+INPLACE_NODE_CASES = [("leaky_relu", {"negative_slope": 0.1}), ("leaky_relu", {"negative_slope": 0.0}),
+                      ("elu", {}), ("selu", {}), ("celu", {"alpha": 2.0}), ("threshold", {"threshold": 0.5, "value": 0.7})]
+
+
+def _inplace_node_facts(T, name, kwargs):
+    """What a user sees of an in-place activation's node: its name, saved values, first and second
+    derivatives, and the error once the overwritten tensor is changed again."""
+    a = T.tensor([-1.0, 0.3, 2.0], dtype=T.float64, requires_grad=True)
+    y = getattr(T.nn.functional, name)(a * 1, inplace=True, **kwargs)
+    node = y.grad_fn
+    facts = [node.name(), sorted(n for n in dir(node) if n.startswith("_saved")),
+             [str(getattr(node, n)) for n in sorted(dir(node)) if n.startswith("_saved_") and n != "_saved_self"]]
+    (g,) = T.autograd.grad(y.sum(), a, create_graph=True)
+    g.sum().backward()
+    facts += [g.tolist(), a.grad.tolist()]
+    z = a * 1
+    getattr(T.nn.functional, name)(z, inplace=True, **kwargs).mul_(2)
+    try:
+        z.sum().backward()
+    except RuntimeError as exc:
+        facts.append(str(exc))
+    return facts
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, kwargs", INPLACE_NODE_CASES)
+def test_inplace_activation_nodes_are_torchs(real_torch, name, kwargs):
+    """leaky_relu_, elu_, selu_ and celu_ keep their result in torch's *Backward1 nodes (a later change to
+    it is an error naming "LeakyRelu1"); threshold_ keeps a copy of its input in ThresholdBackward1."""
+    assert _inplace_node_facts(gt, name, kwargs) == _inplace_node_facts(real_torch, name, kwargs)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, alpha", [("leaky_relu", -2.0), ("elu", -2.0), ("celu", -2.0)])
+def test_inplace_activation_with_a_negative_slope_refuses_backward_like_torch(real_torch, name, alpha):
+    messages = []
+    for T in (gt, real_torch):
+        a = T.tensor([-1.0, 0.3, 2.0], requires_grad=True)
+        y = getattr(T.nn.functional, name)(a * 1, alpha, inplace=True)
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("In-place ")
+
+
 @pytest.mark.torch
 def test_loss_warns_and_broadcasts_a_differently_sized_target(real_torch):
     outs = []
