@@ -47,6 +47,25 @@ _get_thread_id = threading.get_ident
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+class Log(list):
+    """The shared log of finished records, which knows the thread that opened it.
+
+    A record names its thread. `get_ident()` is a generic call, as costly on the hot path as the
+    record's own append; `home._is_owned()` is a method call CPython specialises, and true only on
+    the opening thread, which runs nearly every op of a session. So dispatch writes
+    `log.home_thread if log.home._is_owned() else get_ident()`: the same number either way. (The
+    RLock is held by the opening thread for the log's lifetime, and only ever asked who holds it.)
+    """
+
+    __slots__ = ("home", "home_thread")
+
+    def __init__(self):
+        super().__init__()
+        self.home = threading.RLock()
+        self.home.acquire()
+        self.home_thread = _get_thread_id()
+
+
 def _shapes_of(inputs):
     """torch's `input_shapes`: a list of dims per positional input, [] for non-tensors."""
     shapes = []
@@ -129,7 +148,7 @@ class Recorder:
     """
 
     def __init__(self):
-        self.log = []
+        self.log = Log()
         self.sessions = []
         self._shapes = False
         self._memory = False
@@ -185,6 +204,8 @@ class Recorder:
             if session.profile_memory and not tracemalloc.is_tracing():
                 tracemalloc.start()
                 session._started_tracemalloc = True
+            if not self.sessions:
+                self.log = Log()  # opened by this thread
             self.sessions.append(session)
             self._configure()
             session.start_index = len(self.log)
@@ -214,7 +235,7 @@ class Recorder:
             session.records = records
             if not self.sessions:
                 PROFILER.active = False
-                self.log = []
+                self.log.clear()
             else:
                 self._trim_log()
             self._configure()

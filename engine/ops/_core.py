@@ -94,7 +94,8 @@ def aten(name):
                     except AttributeError:
                         node = None
                     # seq: the trace's arrow from this op to its backward
-                    log.append((name, start, _now(), _thread(), NO_SEQ if node is None else node._seq))
+                    log.append((name, start, _now(), log.home_thread if log.home._is_owned() else _thread(),
+                                NO_SEQ if node is None else node._seq))
                     return out
                 return fn(*args, **kwargs)
             except ValueError as exc:

@@ -610,6 +610,30 @@ def test_ops_of_another_thread_never_nest_under_this_threads_ops():
     assert by_name["aten::add"].thread != by_name["aten::mm"].thread
 
 
+def test_every_record_names_the_thread_that_ran_it():
+    """The log's opening thread is named without asking (see _profiler_recorder.Log); any other
+    thread, here one started inside the session, still gets its own id."""
+    import threading
+
+    import gradtrace.engine as gt
+
+    worker_id = []
+
+    def worker():
+        worker_id.append(threading.get_ident())
+        gt.ones(2).mul(3)
+
+    with profiler.profile() as prof:
+        gt.ones(2).add(1)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        gt.ones(2).sub(1)
+    threads = {e.name: e.thread for e in prof.function_events if e.name in ("aten::add", "aten::mul", "aten::sub")}
+    assert threads == {"aten::add": threading.get_ident(), "aten::mul": worker_id[0],
+                       "aten::sub": threading.get_ident()}
+
+
 def _accumulation_parents(torch_module):
     """Parent names of the add rows that sum two gradients flowing into one node during backward."""
     x = torch_module.ones(3, requires_grad=True)
