@@ -17,6 +17,11 @@ _ndarray = np.ndarray
 _NUMBER_TYPES = (int, float, bool, complex)
 
 
+def as_uint64(n):
+    """An int as torch shows a negative SymInt or dim among a node's saved values (-1 -> 18446744073709551615)."""
+    return n % (1 << 64)
+
+
 def is_tensor(x):
     return x.__class__ is Tensor or isinstance(x, Tensor)
 

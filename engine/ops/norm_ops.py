@@ -7,15 +7,7 @@ the statistics too and double backward is exact.
 import numpy as np
 
 from ..autograd.node import Node
-from ._core import aten, attach, make, wants_grad, xp_of
-
-_UINT64 = 1 << 64
-
-
-def _as_uint64(n):
-    """An int as torch shows a negative SymInt among saved values (-1 -> 18446744073709551615)."""
-    return n % _UINT64
-
+from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
 
 def _moments(data, axes, eps):
     """The input in its accumulation type, and its mean and 1/sqrt(var + eps) over `axes` (kept).
@@ -290,7 +282,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     out = make(xp_of(weight._data).take(weight._data, input._data, axis=0), weight.dtype)
     if wants_grad(weight):
         node = EmbeddingBackward0()
-        node.weight_sym_argsize_0, node.padding_idx = num_weights, _as_uint64(padding_idx)
+        node.weight_sym_argsize_0, node.padding_idx = num_weights, as_uint64(padding_idx)
         node.scale_grad_by_freq, node.sparse = bool(scale_grad_by_freq), bool(sparse)
         node.save(input)
         attach(out, node, (weight,))
@@ -334,7 +326,7 @@ def constant_pad_nd(input, pad, value=0):
     out = make(data, input.dtype)
     if wants_grad(input):
         node = ConstantPadNdBackward0()
-        node._pad, node.pad = tuple(pad), tuple(_as_uint64(p) for p in pad)
+        node._pad, node.pad = tuple(pad), tuple(as_uint64(p) for p in pad)
         attach(out, node, (input,))
     return out
 

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _dtype
 from .._size import Size
 from ..autograd.node import Node
-from ._core import aten, attach, attach_multi, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, attach_multi, make, wants_grad, xp_of
 
 
 def as_view(out, src, view_fn):
@@ -130,15 +130,15 @@ class SqueezeBackward0(Node):
 
 
 class SqueezeBackward1(SqueezeBackward0):
-    __slots__ = ()
+    __slots__ = ("dim",)  # as the caller gave it; torch shows a negative one wrapped to uint64
 
 
 class SqueezeBackward2(SqueezeBackward0):
-    __slots__ = ()
+    __slots__ = ("dim",)
 
 
 class SqueezeBackward4(SqueezeBackward0):
-    __slots__ = ()
+    __slots__ = ("dim",)
 
 
 @aten("aten::squeeze")
@@ -161,6 +161,8 @@ def squeeze(a, dim=None, _node=None):
     if wants_grad(a):
         node = node_cls()
         node.self_sym_sizes = shape
+        if dim is not None:
+            node.dim = tuple(as_uint64(d) for d in dim) if isinstance(dim, (tuple, list)) else as_uint64(dim)
         attach(out, node, (a,))
     return out
 

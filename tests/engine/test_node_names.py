@@ -131,6 +131,8 @@ SAVED = [
     ("a.sum(0)", "_saved_keepdim"), ("a.sum(0)", "_saved_self_sym_sizes"), ("a.sin()", "_saved_self"),
     ("a.tanh()", "_saved_result"), ("W.mv(a)", "_saved_self"), ("W.mv(a)", "_saved_vec"),
     ("a.sigmoid()", "_saved_result"),
+    ("a.unsqueeze(1).squeeze(1)", "_saved_dim"), ("a.unsqueeze(1).squeeze(-2)", "_saved_dim"),
+    ("a.unsqueeze(0).unsqueeze(2).squeeze((0, -1))", "_saved_dim"), ("a.unsqueeze(1).squeeze(-2)", "_saved_self_sym_sizes"),
 ]
 
 
@@ -225,7 +227,8 @@ def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
     assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)
 
 
-SAVED_NAME_EXPRESSIONS = ["a * b", "a * 2", "a / 2", "a / b", "a ** 2", "T.add(a, b, alpha=2)", "a + b", "a - b",
+SAVED_NAME_EXPRESSIONS = ["a.unsqueeze(1).squeeze(1)", "a.unsqueeze(1).squeeze(-2)", "a.unsqueeze(1).squeeze((1, -1))",
+                          "a * b", "a * 2", "a / 2", "a / b", "a ** 2", "T.add(a, b, alpha=2)", "a + b", "a - b",
                           "a.exp()", "a.sum(0)", "a.sum()", "a.sin()", "a.tanh()", "W.mv(v)", "a.sigmoid()",
                           "a.mean(0)", "a.relu()", "a.unsqueeze(0)", "a.transpose(0, 1)", "a.reshape(-1)",
                           "a.softmax(0)", "a.clamp(0, 1)", "a.max()", "a.var(0)", "T.where(a > 0, a, b)"]
