@@ -31,6 +31,8 @@ from .ops.sorting import argsort, cummax, cummin, kthvalue, median, msort, sort,
 from .ops.indexing import gather, index_select, masked_select, narrow, scatter, scatter_add, select
 from .ops.selection import masked_fill, maximum, minimum, where
 from .ops.nn_ops import log_softmax, softmax
+# convolution (torch.conv1d / torch.conv2d are torch.nn.functional's)
+from .ops.conv_ops import conv1d, conv2d
 from ._tensor_str import set_printoptions
 from . import _random
 from ._random import Generator, default_generator, initial_seed, seed

@@ -14,3 +14,8 @@ __all__ = ["Parameter", "functional", "init", "Module", "Linear", "Sequential", 
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, Embedding, GroupNorm, LayerNorm  # noqa: E402
 
 __all__ += ["LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Embedding"]
+
+# convolution (engine/nn/conv.py)
+from .conv import Conv1d, Conv2d  # noqa: E402
+
+__all__ += ["Conv1d", "Conv2d"]

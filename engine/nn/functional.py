@@ -31,3 +31,9 @@ __all__ = ["relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "mse_lo
 from ..ops.norm_ops import batch_norm, embedding, group_norm, layer_norm, pad  # noqa: E402
 
 __all__ += ["layer_norm", "batch_norm", "group_norm", "embedding", "pad"]
+
+
+# convolution (engine/ops/conv_ops.py)
+from ..ops.conv_ops import conv1d, conv2d  # noqa: E402
+
+__all__ += ["conv1d", "conv2d"]
