@@ -33,6 +33,9 @@ from .ops.selection import masked_fill, maximum, minimum, where
 from .ops.nn_ops import log_softmax, softmax
 # convolution (torch.conv1d / torch.conv2d are torch.nn.functional's)
 from .ops.conv_ops import conv1d, conv2d
+# pooling: torch's top-level names; torch.adaptive_max_pool1d always returns (output, indices)
+from .ops.pool_ops import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices, max_pool2d
+from .ops.pool_ops import adaptive_max_pool1d_with_indices as adaptive_max_pool1d
 from ._tensor_str import set_printoptions
 from . import _random
 from ._random import Generator, default_generator, initial_seed, seed

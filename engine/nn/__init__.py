@@ -19,3 +19,10 @@ __all__ += ["LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d
 from .conv import Conv1d, Conv2d  # noqa: E402
 
 __all__ += ["Conv1d", "Conv2d"]
+
+# pooling (engine/nn/pooling.py)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa: E402
+                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+
+__all__ += ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]

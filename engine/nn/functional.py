@@ -37,3 +37,13 @@ __all__ += ["layer_norm", "batch_norm", "group_norm", "embedding", "pad"]
 from ..ops.conv_ops import conv1d, conv2d  # noqa: E402
 
 __all__ += ["conv1d", "conv2d"]
+
+# pooling (engine/ops/pool_ops.py)
+from ..ops.pool_ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: E402
+                            adaptive_max_pool1d_with_indices, adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+                            avg_pool1d, avg_pool2d, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                            max_pool2d_with_indices)
+
+__all__ += ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
+            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
