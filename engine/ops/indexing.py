@@ -5,34 +5,38 @@ import numpy as np
 from .. import _dtype
 from .._grad_mode import GRAD
 from ..autograd.node import Node
-from ._core import aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
 from .shape import as_view, unsqueeze
 
 
 class _EmbedNode(Node):
-    """Gradient of an indexing op: zeros of the input's shape with the gradient placed at `key`."""
+    """Gradient of an indexing op: zeros of the input's shape with the gradient placed at `key`.
+
+    A subclass's own slots are the values torch's node shows (`_index` fills them in order);
+    `second_order` names the node of its backward, as torch names it."""
 
     __slots__ = ("key", "self_sym_sizes", "advanced")
     unsaved_slots = ("key", "advanced")  # how the index was given, not a value torch saves
 
     def backward(self, g):
-        return (embed(g, self.self_sym_sizes, self.key, self.advanced, type(self).__name__ + "Backward0"),)
+        return (embed(g, self.self_sym_sizes, self.key, self.advanced, type(self).second_order),)
 
 
 class SelectBackward0(_EmbedNode):
-    __slots__ = ()
+    __slots__ = ("dim", "index")  # as given, negative ones wrapped to uint64
+    second_order = "SelectBackwardBackward0"
 
 
 class SliceBackward0(_EmbedNode):
-    __slots__ = ()
+    __slots__ = ("dim", "start", "end", "step")  # as given (an omitted end: INT64_MAX), negatives wrapped to uint64
+    second_order = "SliceBackwardBackward0"
 
 
 class IndexBackward0(_EmbedNode):
     __slots__ = ()
+    second_order = "IndexPutImplBackward0"
 
-
-class NarrowBackward0(_EmbedNode):
-    __slots__ = ()
+_INT64_MAX = (1 << 63) - 1
 
 
 class _EmbedBackward(Node):
@@ -67,7 +71,8 @@ def embed(g, shape, key, advanced, name):
     return out
 
 
-def _index(a, key, node_cls, advanced):
+def _index(a, key, node_cls, advanced, shown=()):
+    """a[key] with its node; `shown`: the values of the node class's own slots, in order."""
     data = a._data[key]
     out = make(data, a.dtype)
     if not advanced:
@@ -75,8 +80,16 @@ def _index(a, key, node_cls, advanced):
     if wants_grad(a):
         node = node_cls()
         node.key, node.self_sym_sizes, node.advanced = key, a._data.shape, advanced
+        for name, value in zip(node_cls.__slots__, shown):
+            setattr(node, name, value)
         attach(out, node, (a,))
     return out
+
+
+def _slice_shown(dim, start, stop, step):
+    """SliceBackward0's dim, start, end, step as torch shows them for a Python slice."""
+    return (dim, 0 if start is None else as_uint64(start), _INT64_MAX if stop is None else as_uint64(stop),
+            1 if step is None else step)
 
 
 def _normalize_index(x):
@@ -122,14 +135,16 @@ def getitem(a, key):
             if step <= 0:
                 raise ValueError("step must be greater than zero")
             if not (start == 0 and stop >= size and step == 1):
-                out = _index(out, (slice(None),) * dim + (k, Ellipsis), SliceBackward0, advanced=False)
+                out = _index(out, (slice(None),) * dim + (k, Ellipsis), SliceBackward0, advanced=False,
+                             shown=_slice_shown(dim, k.start, k.stop, k.step))
             dim += 1
             continue
         k = int(k)
         size = out._data.shape[dim]
         if not -size <= k < size:
             raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
-        out = _index(out, (slice(None),) * dim + (k, Ellipsis), SelectBackward0, advanced=False)
+        out = _index(out, (slice(None),) * dim + (k, Ellipsis), SelectBackward0, advanced=False,
+                     shown=(dim, as_uint64(k)))
     if out is a:
         out = _index(a, (Ellipsis,), SliceBackward0, advanced=False) if not wants_grad(a) else a.view(a.shape)
     return out
@@ -142,12 +157,16 @@ def select(a, dim, index):
         raise IndexError(
             f"select(): index {index} out of range for tensor of size [{', '.join(map(str, a.shape))}] at dimension {d}"
         )
-    return _index(a, (slice(None),) * d + (index, Ellipsis), SelectBackward0, advanced=False)
+    return _index(a, (slice(None),) * d + (index, Ellipsis), SelectBackward0, advanced=False,
+                  shown=(as_uint64(dim), as_uint64(index)))
 
 
 def narrow(a, dim, start, length):
     d = a._wrap_dim(dim)
-    return _index(a, (slice(None),) * d + (slice(start, start + length), Ellipsis), SliceBackward0, advanced=False)
+    if start < 0:  # torch counts a negative start from the end
+        start += a._data.shape[d]
+    return _index(a, (slice(None),) * d + (slice(start, start + length), Ellipsis), SliceBackward0, advanced=False,
+                  shown=(as_uint64(dim), start, start + length, 1))
 
 
 # ---- index assignment ------------------------------------------------------------------------------------
@@ -305,25 +324,25 @@ ViewCopySlices.__qualname__ = "CopySlices"
 
 # ---- gather / scatter / index_select ----------------------------------------------------------------------
 class GatherBackward0(Node):
-    __slots__ = ("dim", "self_sym_sizes")
-    saved_names = ("index",)
+    __slots__ = ("dim", "sparse_grad", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
+    saved_names = ("self", "index")  # self, as torch keeps it (for its shape and its version check)
 
     def backward(self, g):
         from .creation_ops import zeros
 
-        (idx,) = self.saved()
-        z = zeros(self.self_sym_sizes, dtype=g.dtype, device=g.device)
-        return (z.scatter_add(self.dim, idx, g),)
+        a, idx = self.saved()
+        z = zeros(a._data.shape, dtype=g.dtype, device=g.device)
+        return (z.scatter_add(self._dim, idx, g),)
 
 
 @aten("aten::gather")
-def gather(a, dim, index):
+def gather(a, dim, index, *, sparse_grad=False):
     d = a._wrap_dim(dim)
     out = make(xp_of(a._data).take_along_axis(a._data, index._data, axis=d), a.dtype)
     if wants_grad(a):
         node = GatherBackward0()
-        node.dim, node.self_sym_sizes = d, a._data.shape
-        node.save(index)
+        node.dim, node.sparse_grad, node._dim = as_uint64(dim), sparse_grad, d
+        node.save(a, index)
         attach(out, node, (a,))
     return out
 
@@ -335,26 +354,40 @@ def _scatter_indices(idx, dim):
 
 
 class ScatterBackward0(Node):
-    __slots__ = ("dim",)
+    """scatter of a tensor src: the gradient passes to self outside the scattered places, to src inside."""
+
+    __slots__ = ("dim", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
     saved_names = ("index",)
 
     def backward(self, g):
         (idx,) = self.saved()
         xp = xp_of(g._data)
         keep = xp.ones(g._data.shape, dtype=bool)
-        keep[_scatter_indices(idx._data, self.dim)] = False
+        keep[_scatter_indices(idx._data, self._dim)] = False
         ga = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
-        gs = g.gather(self.dim, idx) if self.next_functions[1][0] is not None else None
+        gs = g.gather(self._dim, idx) if self.next_functions[1][0] is not None else None
         return ga, gs
 
 
-class ScatterAddBackward0(Node):
-    __slots__ = ("dim",)
+class ScatterBackward1(Node):
+    """scatter of a number: the gradient passes to self outside the scattered places (torch's
+    grad.scatter(dim, index, 0))."""
+
+    __slots__ = ("dim", "_dim")  # as ScatterBackward0's
     saved_names = ("index",)
 
     def backward(self, g):
         (idx,) = self.saved()
-        gs = g.gather(self.dim, idx) if self.next_functions[1][0] is not None else None
+        return (scatter(g, self._dim, idx, 0),)
+
+
+class ScatterAddBackward0(Node):
+    __slots__ = ("dim", "_dim")  # as ScatterBackward0's
+    saved_names = ("index",)
+
+    def backward(self, g):
+        (idx,) = self.saved()
+        gs = g.gather(self._dim, idx) if self.next_functions[1][0] is not None else None
         return g, gs
 
 
@@ -371,10 +404,15 @@ def scatter(a, dim, index, src=None, *, value=None, reduce=None):
         data[keys] = src
     out = make(data, a.dtype)
     if wants_grad(a, src):
-        node = ScatterBackward0()
-        node.dim = d
+        if is_tensor(src):
+            node = ScatterBackward0()
+            inputs = (a, src)
+        else:
+            node = ScatterBackward1()
+            inputs = (a,)
+        node.dim, node._dim = as_uint64(dim), d
         node.save(index)
-        attach(out, node, (a, src))
+        attach(out, node, inputs)
     return out
 
 
@@ -392,20 +430,21 @@ def scatter_add(a, dim, index, src):
     out = make(data, a.dtype)
     if wants_grad(a, src):
         node = ScatterAddBackward0()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         node.save(index)
         attach(out, node, (a, src))
     return out
 
 
 class IndexSelectBackward0(Node):
-    __slots__ = ("dim", "self_sym_sizes")
+    __slots__ = ("dim", "self_sym_sizes", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
     saved_names = ("index",)
 
     def backward(self, g):
         (idx,) = self.saved()
-        key = (slice(None),) * self.dim + (idx._data,)
-        return (embed(g, self.self_sym_sizes, key, True, "IndexSelectBackwardBackward0"),)
+        key = (slice(None),) * self._dim + (idx._data,)
+        # torch's backward is index_add (zeros().index_add_), whose node is IndexAddBackward0
+        return (embed(g, self.self_sym_sizes, key, True, "IndexAddBackward0"),)
 
 
 @aten("aten::index_select")
@@ -414,7 +453,7 @@ def index_select(a, dim, index):
     out = make(xp_of(a._data).take(a._data, index._data, axis=d), a.dtype)
     if wants_grad(a):
         node = IndexSelectBackward0()
-        node.dim, node.self_sym_sizes = d, a._data.shape
+        node.dim, node.self_sym_sizes, node._dim = as_uint64(dim), a._data.shape, d
         node.save(index)
         attach(out, node, (a,))
     return out

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node
 from .._grad_mode import GRAD
-from ._core import aten, attach, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
                            leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
                            smooth_l1_loss_backward, softmax_backward_data, softplus_backward, threshold_backward)
@@ -22,31 +22,32 @@ def _implicit_dim(name, ndim, stacklevel):
 
 
 def _softmax_dim(a, dim, name):
+    """(the dim as given, or torch's implicit choice; that dim wrapped)"""
     if dim is None:
         dim = _implicit_dim(name, a.ndim, 5)  # here, _softmax_family, the op, its profiler wrapper, the caller
-    return a._wrap_dim(dim) if a.ndim else 0
+    return dim, (a._wrap_dim(dim) if a.ndim else 0)
 
 
 class SoftmaxBackward0(Node):
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
     saved_names = ("result",)
 
     def backward(self, g):
         (y,) = self.saved()
-        return (softmax_backward_data(g, y, dim=self.dim),)
+        return (softmax_backward_data(g, y, dim=self._dim),)
 
 
 def _softmax_family(a, dim, dtype, name, node_class, from_shifted):
     """softmax or log_softmax along dim: `from_shifted(xp, x - max, d)` computes the result from
     inputs shifted by their maximum (no overflow); node_class keeps the result and the dim."""
-    d = _softmax_dim(a, dim, name)
+    dim, d = _softmax_dim(a, dim, name)
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
     out = make(from_shifted(xp, data - m, d), dtype or a.dtype)
     if wants_grad(a):
         node = node_class()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         node.save(out.detach())
         attach(out, node, (a,))
     return out
@@ -63,12 +64,12 @@ def _softmax_of_shifted(xp, shifted, d):
 
 
 class LogSoftmaxBackward0(Node):
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # as SoftmaxBackward0's
     saved_names = ("result",)
 
     def backward(self, g):
         (y,) = self.saved()
-        return (log_softmax_backward_data(g, y, dim=self.dim),)
+        return (log_softmax_backward_data(g, y, dim=self._dim),)
 
 
 @aten("aten::log_softmax")

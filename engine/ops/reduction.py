@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype, return_types
 from ..autograd.node import Node
-from ._core import aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
 
 
 def _dims(t, dim):
@@ -18,6 +18,16 @@ def _dims(t, dim):
             return None
         return tuple(sorted(t._wrap_dim(d) for d in dim))
     return (t._wrap_dim(dim),)
+
+
+def _shown(dim):
+    """A dim argument as torch's node shows it: as the caller gave it (an int, or a tuple in the caller's
+    order), negative dims wrapped to uint64; None stays None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        return tuple(as_uint64(d) for d in dim)
+    return (as_uint64(dim),)
 
 
 def _sum_dtype(dt):
@@ -40,10 +50,10 @@ class SumBackward0(Node):
 
 
 class SumBackward1(Node):
-    __slots__ = ("dim", "keepdim", "self_sym_sizes")
+    __slots__ = ("dim", "keepdim", "self_sym_sizes", "_dims")  # dim: as given; _dims: wrapped and sorted
 
     def backward(self, g):
-        return (_expand_back(g, self.self_sym_sizes, self.dim, self.keepdim),)
+        return (_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim),)
 
 
 @aten("aten::sum")
@@ -51,16 +61,14 @@ def sum(a, dim=None, keepdim=False, *, dtype=None):
     dims = _dims(a, dim)
     dt = dtype if dtype is not None else _sum_dtype(a.dtype)
     data = a._data
-    if dims is None and dim is not None and not isinstance(dim, int):
-        dims = None
     res = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
     out = make(res, dt)
     if wants_grad(a):
-        if dim is None or dims is None:
+        if dim is None:
             node = SumBackward0()
-        else:
+        else:  # dim=() too: torch's sum.dim_IntList, over every dim
             node = SumBackward1()
-            node.dim, node.keepdim = dims, keepdim
+            node.dim, node.keepdim, node._dims = _shown(dim), keepdim, dims
         node.self_sym_sizes = data.shape
         attach(out, node, (a,))
     return out
@@ -74,10 +82,12 @@ class MeanBackward0(Node):
 
 
 class MeanBackward1(Node):
-    __slots__ = ("dim", "keepdim", "self_sym_sizes", "self_sym_numel")
+    # dim: as given; self_sym_numel: the input's numel, as torch keeps it; _dims: wrapped and sorted;
+    # _count: how many elements each mean is over
+    __slots__ = ("dim", "keepdim", "self_sym_sizes", "self_sym_numel", "_dims", "_count")
 
     def backward(self, g):
-        return (_expand_back(g, self.self_sym_sizes, self.dim, self.keepdim) / self.self_sym_numel,)
+        return (_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim) / self._count,)
 
 
 @aten("aten::mean")
@@ -93,13 +103,13 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
     out = make(res.astype(dt.np, copy=False), dt)
     if wants_grad(a):
-        if dims is None:
+        if dim is None:
             node = MeanBackward0()
-            node.self_sym_numel = data.size
-        else:
+        else:  # dim=() too: torch's mean.dim, over every dim
             node = MeanBackward1()
-            node.dim, node.keepdim = dims, keepdim
-            node.self_sym_numel = int(np.prod([data.shape[d] for d in dims]))
+            node.dim, node.keepdim, node._dims = _shown(dim), keepdim, dims
+            node._count = data.size if dims is None else int(np.prod([data.shape[d] for d in dims]))
+        node.self_sym_numel = data.size
         node.self_sym_sizes = data.shape
         attach(out, node, (a,))
     return out
@@ -116,12 +126,12 @@ class ProdBackward0(Node):
 
 
 class ProdBackward1(Node):
-    __slots__ = ("dim", "keepdim")
+    __slots__ = ("dim", "keepdim", "_dim")  # dim: as given; _dim: wrapped
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
-        d = self.dim
+        d = self._dim
         if not self.keepdim:
             g, r = g.unsqueeze(d), r.unsqueeze(d)
         if (a._data == 0).any():
@@ -154,7 +164,7 @@ def prod(a, dim=None, keepdim=False, *, dtype=None):
         out = make(a._data.prod(axis=d, keepdims=keepdim, dtype=dt.np), dt)
         node = ProdBackward1() if wants_grad(a) else None
         if node is not None:
-            node.dim, node.keepdim = d, keepdim
+            node.dim, node.keepdim, node._dim = as_uint64(dim), keepdim, d
     if node is not None:
         node.save(a, out.detach())
         attach(out, node, (a,))
@@ -184,18 +194,19 @@ class MinBackward1(_FullExtremeNode):
 class _DimExtremeNode(Node):
     """max(dim)/min(dim): the gradient flows to the selected index."""
 
-    __slots__ = ("dim", "keepdim", "self_sym_sizes")
+    __slots__ = ("dim", "keepdim", "self_sym_sizes", "_dim")  # dim: as given; _dim: wrapped
     saved_names = ("indices",)
 
     def backward(self, g):
         from .creation_ops import zeros
 
         (idx,) = self.saved()
+        d = self._dim
         if not self.keepdim:
-            g = g.unsqueeze(self.dim)
-            idx = idx.unsqueeze(self.dim)
+            g = g.unsqueeze(d)
+            idx = idx.unsqueeze(d)
         z = zeros(self.self_sym_sizes, dtype=g.dtype, device=g.device)
-        return (z.scatter(self.dim, idx, g),)
+        return (z.scatter(d, idx, g),)
 
 
 class MaxBackward0(_DimExtremeNode):
@@ -235,7 +246,7 @@ def _extreme(a, dim, keepdim, is_max, full_node, dim_node, result_type, other=No
     indices = make(idx.astype(np.int64), _dtype.int64)
     if wants_grad(a):
         node = dim_node()
-        node.dim, node.keepdim, node.self_sym_sizes = d, keepdim, a._data.shape
+        node.dim, node.keepdim, node.self_sym_sizes, node._dim = as_uint64(dim), keepdim, a._data.shape, d
         node.save(indices)
         attach(values, node, (a,))
     return result_type(values, indices)
@@ -252,16 +263,17 @@ def min(a, dim=None, keepdim=False, *, other=None):
 
 
 class AmaxBackward0(Node):
-    __slots__ = ("dim", "keepdim")
+    __slots__ = ("dim", "keepdim", "_dims")  # dim: as given; _dims: wrapped and sorted
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
+        dims = self._dims
         if not self.keepdim:
-            for d in self.dim:
+            for d in dims:
                 g, r = g.unsqueeze(d), r.unsqueeze(d)
         mask = a == r
-        return (mask * (g / mask.sum(self.dim, keepdim=True)),)
+        return (mask * (g / mask.sum(dims, keepdim=True)),)
 
 
 class AminBackward0(AmaxBackward0):
@@ -274,7 +286,7 @@ def _amax(a, dim, keepdim, is_max):
     out = make(data, a.dtype)
     if wants_grad(a):
         node = AmaxBackward0() if is_max else AminBackward0()
-        node.dim, node.keepdim = dims, keepdim
+        node.dim, node.keepdim, node._dims = _shown(dim), keepdim, dims
         node.save(a, out.detach())
         attach(out, node, (a,))
     return out
@@ -312,76 +324,93 @@ def argmin(a, dim=None, keepdim=False):
 
 
 # ---- var / std ---------------------------------------------------------------------------------------
+_NOT_GIVEN = object()
+
+
 def _correction(unbiased, correction):
-    if correction is not None:
+    if correction is not None and correction is not _NOT_GIVEN:
         return correction
     return 1 if unbiased in (None, True) else 0
 
 
+def _shown_correction(dim, unbiased, correction):
+    """The correction torch's node shows: as given; from `unbiased` (default True) when the call took
+    torch's dim/unbiased overload (a dim or unbiased given); None when the call gave neither."""
+    if correction is not _NOT_GIVEN:
+        return correction
+    if unbiased is not None:
+        return int(bool(unbiased))
+    return None if dim is _NOT_GIVEN else 1
+
+
 class VarBackward0(Node):
-    __slots__ = ("dim", "keepdim", "correction")
+    # dim, correction: as given (see _shown, _shown_correction); _dims, _correction: what the formula uses
+    __slots__ = ("dim", "keepdim", "correction", "_dims", "_correction")
     saved_names = ("self",)
 
     def backward(self, g):
         (a,) = self.saved()
-        dims = self.dim
+        dims = self._dims
         n = a.numel() if dims is None else int(np.prod([a.shape[d] for d in dims]))
         m = a.mean(dims, keepdim=True) if dims is not None else a.mean()
         if dims is not None and not self.keepdim:
             for d in dims:
                 g = g.unsqueeze(d)
-        return (g * (2.0 / builtins.max(n - self.correction, 0)) * (a - m),)
+        return (g * (2.0 / builtins.max(n - self._correction, 0)) * (a - m),)
 
 
 class StdBackward0(Node):
-    __slots__ = ("dim", "keepdim", "correction")
+    __slots__ = ("dim", "keepdim", "correction", "_dims", "_correction")  # as VarBackward0's
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
-        dims = self.dim
+        dims = self._dims
         n = a.numel() if dims is None else int(np.prod([a.shape[d] for d in dims]))
         m = a.mean(dims, keepdim=True) if dims is not None else a.mean()
         if dims is not None and not self.keepdim:
             for d in dims:
                 g, r = g.unsqueeze(d), r.unsqueeze(d)
-        return (g * (a - m) / (r * builtins.max(n - self.correction, 0)),)
+        return (g * (a - m) / (r * builtins.max(n - self._correction, 0)),)
 
 
 def _var_std(a, dim, unbiased, keepdim, correction, is_std):
     if isinstance(dim, bool):  # var(unbiased) positional form
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
+    shown_c = _shown_correction(dim, unbiased, correction)
+    dim = None if dim is _NOT_GIVEN else dim
     dims = _dims(a, dim)
     data = a._data
     res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
     out = make(xp_of(data).asarray(res).astype(a.dtype.np), a.dtype)
     if wants_grad(a):
         node = StdBackward0() if is_std else VarBackward0()
-        node.dim, node.keepdim, node.correction = dims, keepdim, c
+        node.dim, node.keepdim, node.correction = _shown(dim), keepdim, shown_c
+        node._dims, node._correction = dims, c
         node.save(a, out.detach()) if is_std else node.save(a)
         attach(out, node, (a,))
     return out
 
 
 @aten("aten::var")
-def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std")
-def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, True)
 
 
 # ---- norms and logsumexp -----------------------------------------------------------------------------
 class LinalgVectorNormBackward0(Node):
-    __slots__ = ("ord", "dim", "keepdim")
+    __slots__ = ("ord", "dim", "keepdim", "_dims")  # dim: as given; _dims: wrapped and sorted
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
-        dims = self.dim
+        dims = self._dims
         if dims is not None and not self.keepdim:
             for d in dims:
                 g, r = g.unsqueeze(d), r.unsqueeze(d)
@@ -423,20 +452,20 @@ def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
     out = make(xp.asarray(res).astype(dt.np), dt)
     if wants_grad(a):
         node = LinalgVectorNormBackward0()
-        node.ord, node.dim, node.keepdim = p, dims, keepdim
+        node.ord, node.dim, node.keepdim, node._dims = p, _shown(dim), keepdim, dims
         node.save(a, out.detach())
         attach(out, node, (a,))
     return out
 
 
 class LogsumexpBackward0(Node):
-    __slots__ = ("dim", "keepdim")
+    __slots__ = ("dim", "keepdim", "_dims")  # dim: as given; _dims: wrapped and sorted
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
         if not self.keepdim:
-            for d in self.dim:
+            for d in self._dims:
                 g, r = g.unsqueeze(d), r.unsqueeze(d)
         return (g * (a - r).exp(),)
 
@@ -454,7 +483,7 @@ def logsumexp(a, dim, keepdim=False):
     out = make(res.astype(data.dtype), _dtype.from_numpy_dtype(data.dtype))
     if wants_grad(a):
         node = LogsumexpBackward0()
-        node.dim, node.keepdim = dims, keepdim
+        node.dim, node.keepdim, node._dims = _shown(dim), keepdim, dims
         node.save(a, out.detach())
         attach(out, node, (a,))
     return out
@@ -476,10 +505,11 @@ def count_nonzero(a, dim=None):
 
 
 class CumsumBackward0(Node):
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # dim: as given; _dim: wrapped
 
     def backward(self, g):
-        return (g.flip(self.dim).cumsum(self.dim).flip(self.dim),)
+        d = self._dim
+        return (g.flip(d).cumsum(d).flip(d),)
 
 
 @aten("aten::cumsum")
@@ -489,18 +519,18 @@ def cumsum(a, dim, *, dtype=None):
     out = make(xp_of(a._data).cumsum(a._data, axis=d, dtype=dt.np), dt)
     if wants_grad(a):
         node = CumsumBackward0()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         attach(out, node, (a,))
     return out
 
 
 class CumprodBackward0(Node):
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # dim: as given; _dim: wrapped
     saved_names = ("self", "result")
 
     def backward(self, g):
         a, r = self.saved()
-        d = self.dim
+        d = self._dim
         if a.ndim == 0:
             return (g,)
         if not (a._data == 0).any():
@@ -532,7 +562,7 @@ def cumprod(a, dim, *, dtype=None):
     out = make(xp_of(data).cumprod(data, axis=d, dtype=dt.np).reshape(a._data.shape), dt)
     if wants_grad(a):
         node = CumprodBackward0()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         node.save(a, out.detach())
         attach(out, node, (a,))
     return out
@@ -553,13 +583,13 @@ def _unreduce(g, dims, keepdim):
 class _MomentsNode(Node):
     """var_mean / std_mean: gradients of both outputs added up."""
 
-    __slots__ = ("dim", "keepdim", "correction")
+    __slots__ = ("dim", "keepdim", "correction", "_dims", "_correction")  # as VarBackward0's
     saved_names = ("self",)
     num_outputs = 2
 
     def backward(self, g_spread, g_mean):
-        (a,) = self.saved()
-        dims = self.dim
+        a = self.saved()[0]
+        dims = self._dims
         n = _reduced_count(a, dims)
         total = None
         if g_spread is not None:
@@ -576,24 +606,27 @@ class VarMeanBackward0(_MomentsNode):
 
     @staticmethod
     def spread_grad(g, a, centred, n, node):
-        return g * (2.0 / builtins.max(n - node.correction, 0)) * centred
+        return g * (2.0 / builtins.max(n - node._correction, 0)) * centred
 
 
 class StdMeanBackward0(_MomentsNode):
     __slots__ = ()
+    saved_names = ("self", "result0")  # result0, the std, kept as torch keeps it (for its version check)
 
     @staticmethod
     def spread_grad(g, a, centred, n, node):
-        dims = node.dim
+        dims, c = node._dims, node._correction
         # the std itself, recomputed from the input so that double backward sees it depend on the input
-        r = a.std(dims, keepdim=True, correction=node.correction) if dims is not None else a.std(correction=node.correction)
-        return g * centred / (r * builtins.max(n - node.correction, 0))
+        r = a.std(dims, keepdim=True, correction=c) if dims is not None else a.std(correction=c)
+        return g * centred / (r * builtins.max(n - c, 0))
 
 
 def _moments(a, dim, unbiased, keepdim, correction, is_std):
     if isinstance(dim, bool):  # var_mean(x, unbiased) positional form
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
+    shown_c = _shown_correction(dim, unbiased, correction)
+    dim = None if dim is _NOT_GIVEN else dim
     dims = _dims(a, dim)
     from .._grad_mode import no_grad
 
@@ -602,20 +635,21 @@ def _moments(a, dim, unbiased, keepdim, correction, is_std):
         m = mean(a, dims, keepdim)
     if wants_grad(a):
         node = StdMeanBackward0() if is_std else VarMeanBackward0()
-        node.dim, node.keepdim, node.correction = dims, keepdim, c
-        node.save(a)
+        node.dim, node.keepdim, node.correction = _shown(dim), keepdim, shown_c
+        node._dims, node._correction = dims, c
+        node.save(a, spread.detach()) if is_std else node.save(a)
         attach_multi((spread, m), node, (a,))
     return spread, m
 
 
 @aten("aten::var_mean")
-def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(var, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std_mean")
-def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(std, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, True)
 
@@ -623,20 +657,21 @@ def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
 class AminmaxBackward0(Node):
     """Each of min and max shares its gradient evenly among the elements equal to it."""
 
-    __slots__ = ("dim", "keepdim")
+    __slots__ = ("dim", "keepdim", "_dim")  # dim: as given; _dim: wrapped
     saved_names = ("self", "min", "max")
     num_outputs = 2
 
     def backward(self, g_min, g_max):
         a, lo, hi = self.saved()
+        d = self._dim
         total = None
         for g, r in ((g_min, lo), (g_max, hi)):
             if g is None:
                 continue
-            if self.dim is not None and not self.keepdim:
-                g, r = g.unsqueeze(self.dim), r.unsqueeze(self.dim)
+            if d is not None and not self.keepdim:
+                g, r = g.unsqueeze(d), r.unsqueeze(d)
             mask = a == r
-            count = mask.sum(self.dim, keepdim=True) if self.dim is not None else mask.sum()
+            count = mask.sum(d, keepdim=True) if d is not None else mask.sum()
             part = mask * (g / count)
             total = part if total is None else total + part
         return (total,)
@@ -668,7 +703,8 @@ def aminmax(a, *, dim=None, keepdim=False):
     lo_t, hi_t = make(xp.asarray(lo), a.dtype), make(xp.asarray(hi), a.dtype)
     if wants_grad(a):
         node = AminmaxBackward0()
-        node.dim, node.keepdim = (axis if a.ndim else None), keepdim
+        node._dim, node.keepdim = (axis if a.ndim else None), keepdim
+        node.dim = None if dim is None else as_uint64(dim)
         node.save(a, lo_t.detach(), hi_t.detach())
         attach_multi((lo_t, hi_t), node, (a,))
     return return_types.aminmax(lo_t, hi_t)

@@ -123,10 +123,13 @@ def reshape_as(a, other):
 
 
 class SqueezeBackward0(Node):
-    __slots__ = ("self_sym_sizes",)
+    __slots__ = ("self_sym_sizes", "_dims")  # _dims: the dims squeezed away, ascending
 
     def backward(self, g):
-        return (g.reshape(self.self_sym_sizes),)
+        # torch's unsqueeze_to: one unsqueeze per removed dim, and the gradient itself when none was
+        for d in self._dims:
+            g = g.unsqueeze(d)
+        return (g,)
 
 
 class SqueezeBackward1(SqueezeBackward0):
@@ -160,7 +163,7 @@ def squeeze(a, dim=None, _node=None):
     out = as_view(make(a._data.reshape(new_shape), a.dtype), a, lambda arr, s=new_shape: arr.reshape(s))
     if wants_grad(a):
         node = node_cls()
-        node.self_sym_sizes = shape
+        node.self_sym_sizes, node._dims = shape, sorted(dims)
         if dim is not None:
             node.dim = tuple(as_uint64(d) for d in dim) if isinstance(dim, (tuple, list)) else as_uint64(dim)
         attach(out, node, (a,))
@@ -168,10 +171,10 @@ def squeeze(a, dim=None, _node=None):
 
 
 class UnsqueezeBackward0(Node):
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
 
     def backward(self, g):
-        return (g.squeeze(self.dim),)
+        return (g.squeeze(self._dim),)
 
 
 @aten("aten::unsqueeze")
@@ -181,7 +184,7 @@ def unsqueeze(a, dim):
     out = as_view(make(xp.expand_dims(a._data, d), a.dtype), a, lambda arr, d=d: xp.expand_dims(arr, d))
     if wants_grad(a):
         node = UnsqueezeBackward0()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         attach(out, node, (a,))
     return out
 
@@ -243,18 +246,18 @@ def broadcast_to(a, shape):
 
 
 class PermuteBackward0(Node):
-    __slots__ = ("dims",)
+    __slots__ = ("dims", "_dims")  # dims: as given (negative wrapped to uint64); _dims: wrapped
 
     def backward(self, g):
-        inv = [0] * len(self.dims)
-        for i, d in enumerate(self.dims):
+        inv = [0] * len(self._dims)
+        for i, d in enumerate(self._dims):
             inv[d] = i
         return (g.permute(inv),)
 
 
 @aten("aten::permute")
 def permute(a, *dims):
-    dims = _shape_arg(dims)
+    given = dims = _shape_arg(dims)
     if len(dims) != a.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
@@ -264,16 +267,16 @@ def permute(a, *dims):
     out = as_view(make(a._data.transpose(dims), a.dtype), a, lambda arr, d=dims: arr.transpose(d))
     if wants_grad(a):
         node = PermuteBackward0()
-        node.dims = dims
+        node.dims, node._dims = tuple(as_uint64(d) for d in given), dims
         attach(out, node, (a,))
     return out
 
 
 class TransposeBackward0(Node):
-    __slots__ = ("dim0", "dim1")
+    __slots__ = ("dim0", "dim1", "_dim0", "_dim1")  # as given (negative wrapped to uint64), and wrapped
 
     def backward(self, g):
-        return (g.transpose(self.dim0, self.dim1),)
+        return (g.transpose(self._dim0, self._dim1),)
 
 
 @aten("aten::transpose")
@@ -283,7 +286,7 @@ def transpose(a, dim0, dim1):
     out = as_view(make(xp.swapaxes(a._data, d0, d1), a.dtype), a, lambda arr: xp.swapaxes(arr, d0, d1))
     if wants_grad(a):
         node = TransposeBackward0()
-        node.dim0, node.dim1 = d0, d1
+        node.dim0, node.dim1, node._dim0, node._dim1 = as_uint64(dim0), as_uint64(dim1), d0, d1
         attach(out, node, (a,))
     return out
 
@@ -386,13 +389,13 @@ def to_copy(a, dtype=None, device=None):
 
 # ---- joining and splitting ------------------------------------------------------------------------------
 class CatBackward0(Node):
-    __slots__ = ("dim", "sizes")
+    __slots__ = ("dim", "_dim", "_sizes")  # dim: as given (negative wrapped to uint64); _dim: wrapped
 
     def backward(self, g):
         outs = []
         start = 0
-        for s in self.sizes:
-            outs.append(g.narrow(self.dim, start, s) if s else None)
+        for s in self._sizes:
+            outs.append(g.narrow(self._dim, start, s) if s else None)
             start += s
         return tuple(outs)
 
@@ -424,8 +427,8 @@ def cat(tensors, dim=0, *, out=None):
     res = make(xp.concatenate([t._data.astype(dt.np, copy=False) for t in tensors if t._data.size or t.ndim == ref.ndim], axis=d), dt)
     if wants_grad(*tensors):
         node = CatBackward0()
-        node.dim = d
-        node.sizes = [t._data.shape[d] if t.ndim == ref.ndim else 0 for t in tensors]
+        node.dim, node._dim = as_uint64(dim), d
+        node._sizes = [t._data.shape[d] if t.ndim == ref.ndim else 0 for t in tensors]
         attach(res, node, tensors)
     return res
 
@@ -434,10 +437,10 @@ concat = concatenate = cat
 
 
 class StackBackward0(Node):
-    __slots__ = ("dim", "n")
+    __slots__ = ("dim", "_dim", "_n")  # dim: as given (negative wrapped to uint64); _dim: wrapped
 
     def backward(self, g):
-        return tuple(g.select(self.dim, i) for i in range(self.n))
+        return tuple(g.select(self._dim, i) for i in range(self._n))
 
 
 @aten("aten::stack")
@@ -460,7 +463,7 @@ def stack(tensors, dim=0, *, out=None):
     res = make(xp.stack([t._data.astype(dt.np, copy=False) for t in tensors], axis=d), dt)
     if wants_grad(*tensors):
         node = StackBackward0()
-        node.dim, node.n = d, len(tensors)
+        node.dim, node._dim, node._n = as_uint64(dim), d, len(tensors)
         attach(res, node, tensors)
     return res
 
@@ -475,39 +478,47 @@ def vstack(tensors):
 
 
 class _MultiViewBackward(Node):
-    """Split/unbind: the input gradient is the outputs' gradients put back together (zeros where missing)."""
+    """Split/unbind: the input gradient is the outputs' gradients put back together (zeros where missing):
+    cat for split, stack for unbind, as torch's backward."""
 
-    __slots__ = ("dim", "sizes", "self_sym_sizes", "squeezed", "num_outputs")
+    # dim: as given (negative wrapped to uint64); _dim: wrapped; _sizes: each output's size along it;
+    # _shape: the input's shape
+    __slots__ = ("dim", "num_outputs", "_dim", "_sizes", "_shape")
+    unsaved_slots = ("num_outputs",)  # read by the engine; torch shows no such value
 
     def backward(self, *grads):
         from .creation_ops import zeros
 
         parts = []
         ref = next(g for g in grads if g is not None)
-        for g, s in zip(grads, self.sizes):
+        squeezed = type(self) is UnbindBackward0
+        for g, s in zip(grads, self._sizes):
             if g is None:
-                shape = list(self.self_sym_sizes)
-                shape[self.dim] = s
+                shape = list(self._shape)
+                if squeezed:
+                    del shape[self._dim]
+                else:
+                    shape[self._dim] = s
                 g = zeros(shape, dtype=ref.dtype, device=ref.device)
-            elif self.squeezed:
-                g = g.unsqueeze(self.dim)
             parts.append(g)
-        return (cat(parts, self.dim),)
+        return ((stack if squeezed else cat)(parts, self._dim),)
 
 
 class SplitBackward0(_MultiViewBackward):
-    __slots__ = ()
+    __slots__ = ("self_sym_sizes", "split_size")
 
 
 class SplitWithSizesBackward0(_MultiViewBackward):
-    __slots__ = ()
+    __slots__ = ("self_sym_sizes", "split_sizes")
 
 
 class UnbindBackward0(_MultiViewBackward):
     __slots__ = ()
 
 
-def _multi_view(a, dim, sizes, node_cls, squeeze):
+def _multi_view(a, dim, sizes, node_cls, squeeze, shown=None):
+    """Views of `a` along dim, `sizes` long each (squeezed away for unbind); `shown`: the node's own
+    torch-visible values (split_size, ...)."""
     d = a._wrap_dim(dim)
     outs = []
     start = 0
@@ -519,7 +530,9 @@ def _multi_view(a, dim, sizes, node_cls, squeeze):
     if wants_grad(a):
         node = node_cls()
         node.num_outputs = len(outs)
-        node.dim, node.sizes, node.self_sym_sizes, node.squeezed = d, list(sizes), a._data.shape, squeeze
+        node.dim, node._dim, node._sizes, node._shape = as_uint64(dim), d, list(sizes), a._data.shape
+        for name, value in (shown or {}).items():
+            setattr(node, name, value)
         attach_multi(outs, node, (a,))
     return tuple(outs)
 
@@ -531,43 +544,46 @@ def split(a, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
-        return _multi_view(a, d, sizes, SplitBackward0, False)
+        return _multi_view(a, dim, sizes, SplitBackward0, False,
+                           {"self_sym_sizes": a._data.shape, "split_size": as_uint64(step)})
     sizes = list(split_size_or_sections)
     if sum(sizes) != n:
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), "
             f"but got split_sizes={sizes}"
         )
-    return _multi_view(a, d, sizes, SplitWithSizesBackward0, False)
+    return _multi_view(a, dim, sizes, SplitWithSizesBackward0, False,
+                       {"self_sym_sizes": a._data.shape, "split_sizes": tuple(as_uint64(s) for s in sizes)})
 
 
 def chunk(a, chunks, dim=0):
     d = a._wrap_dim(dim)
     n = a._data.shape[d]
     step = -(-n // chunks) if n else 1
-    return split(a, step, d)
+    return split(a, step, dim)
 
 
 @aten("aten::unbind")
 def unbind(a, dim=0):
     d = a._wrap_dim(dim)
-    return _multi_view(a, d, [1] * a._data.shape[d], UnbindBackward0, True)
+    return _multi_view(a, dim, [1] * a._data.shape[d], UnbindBackward0, True)
 
 
 class FlipBackward0(Node):
-    __slots__ = ("dims",)
+    __slots__ = ("dims", "_dims")  # dims: as given (negative wrapped to uint64); _dims: wrapped
 
     def backward(self, g):
-        return (g.flip(self.dims),)
+        return (g.flip(self._dims),)
 
 
 @aten("aten::flip")
 def flip(a, dims):
+    given = (dims,) if isinstance(dims, int) else tuple(dims)
     dims = (dims,) if isinstance(dims, int) else tuple(a._wrap_dim(d) for d in dims)
     out = make(xp_of(a._data).flip(a._data, axis=dims).copy(), a.dtype)
     if wants_grad(a):
         node = FlipBackward0()
-        node.dims = dims
+        node.dims, node._dims = tuple(as_uint64(d) for d in given), dims
         attach(out, node, (a,))
     return out
 
@@ -610,10 +626,10 @@ def tile(a, *dims):
 
 
 class RollBackward0(Node):
-    __slots__ = ("dims", "shifts")
+    __slots__ = ("dims", "shifts", "_dims", "_shifts")  # as given (negatives wrapped to uint64), and as ints
 
     def backward(self, g):
-        return (roll(g, tuple(-s for s in self.shifts), self.dims),)
+        return (roll(g, tuple(-s for s in self._shifts), self._dims),)
 
 
 @aten("aten::roll")
@@ -633,23 +649,24 @@ def roll(a, shifts, dims=None):
     out = make(xp.ascontiguousarray(data), a.dtype)
     if wants_grad(a):
         node = RollBackward0()
-        node.dims, node.shifts = dims, shifts
+        node._dims, node._shifts = dims, shifts
+        node.dims, node.shifts = tuple(as_uint64(d) for d in dims), tuple(as_uint64(s) for s in shifts)
         attach(out, node, (a,))
     return out
 
 
 class TrilBackward0(Node):
-    __slots__ = ("diagonal",)
+    __slots__ = ("diagonal", "_diagonal")  # as given (negative wrapped to uint64), and as an int
 
     def backward(self, g):
-        return (tril(g, self.diagonal),)
+        return (tril(g, self._diagonal),)
 
 
 class TriuBackward0(Node):
-    __slots__ = ("diagonal",)
+    __slots__ = ("diagonal", "_diagonal")  # as TrilBackward0's
 
     def backward(self, g):
-        return (triu(g, self.diagonal),)
+        return (triu(g, self._diagonal),)
 
 
 def _triangle(a, diagonal, lower, node_cls):
@@ -659,7 +676,7 @@ def _triangle(a, diagonal, lower, node_cls):
     out = make((xp.tril if lower else xp.triu)(a._data, diagonal), a.dtype)
     if wants_grad(a):
         node = node_cls()
-        node.diagonal = diagonal
+        node.diagonal, node._diagonal = as_uint64(diagonal), diagonal
         attach(out, node, (a,))
     return out
 

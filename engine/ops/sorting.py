@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype, return_types
 from ..autograd.node import Node
-from ._core import aten, attach, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
 from .reduction import _FullExtremeNode
 
 cummax_type = return_types._make("cummax", ("values", "indices"))
@@ -40,7 +40,7 @@ def _argsort(xp, data, axis, descending):
 class _ScatterBackNode(Node):
     """The gradient of values picked out of the input at `indices` along `dim`: zeros with g scattered back."""
 
-    __slots__ = ("dim", "self_sym_sizes")
+    __slots__ = ("dim", "self_sym_sizes", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
     saved_names = ("indices",)
 
     def backward(self, g):
@@ -50,9 +50,10 @@ class _ScatterBackNode(Node):
         shape = self.self_sym_sizes
         if len(shape) == 0:
             return (g.reshape(()),)
+        d = self._dim
         if getattr(self, "keepdim", True) is False:
-            g, idx = g.unsqueeze(self.dim), idx.unsqueeze(self.dim)
-        return (zeros(shape, dtype=g.dtype, device=g.device).scatter(self.dim, idx, g),)
+            g, idx = g.unsqueeze(d), idx.unsqueeze(d)
+        return (zeros(shape, dtype=g.dtype, device=g.device).scatter(d, idx, g),)
 
 
 class SortBackward0(_ScatterBackNode):
@@ -83,8 +84,9 @@ class MedianBackward0(_FullExtremeNode):
     __slots__ = ()
 
 
-def _picked(a, d, idx, node_cls, result_type, keepdim=None):
-    """values = a gathered at idx along d, with their node; idx is an array in a's layout (keepdim)."""
+def _picked(a, dim, d, idx, node_cls, result_type, keepdim=None):
+    """values = a gathered at idx along d (`dim` wrapped), with their node; idx is an array in a's layout
+    (keepdim)."""
     xp = xp_of(a._data)
     data = _as_nd(a._data)
     vals = xp.take_along_axis(data, idx, axis=d)
@@ -96,7 +98,7 @@ def _picked(a, d, idx, node_cls, result_type, keepdim=None):
     indices = make(idx.astype(np.int64, copy=False), _dtype.int64)
     if wants_grad(a):
         node = node_cls()
-        node.dim, node.self_sym_sizes = d, a._data.shape
+        node.dim, node._dim, node.self_sym_sizes = as_uint64(dim), d, a._data.shape
         if keepdim is not None:
             node.keepdim = keepdim
         node.save(indices)
@@ -112,7 +114,7 @@ def sort(a, dim=-1, descending=False, *, stable=_NOT_GIVEN):
     """Sorted values and the indices they came from (ties keep their order: the sort is always stable)."""
     d = _wrap_dim(a, dim)
     idx = _argsort(xp_of(a._data), _as_nd(a._data), d, descending)
-    return _picked(a, d, idx, SortBackward0 if stable is _NOT_GIVEN else SortBackward1, return_types.sort)
+    return _picked(a, dim, d, idx, SortBackward0 if stable is _NOT_GIVEN else SortBackward1, return_types.sort)
 
 
 @aten("aten::argsort")
@@ -137,7 +139,7 @@ def topk(a, k, dim=-1, largest=True, sorted=True):
     xp = xp_of(a._data)
     idx = _argsort(xp, _as_nd(a._data), d, largest)
     idx = xp.take(idx, xp.arange(k), axis=d)
-    return _picked(a, d, idx, TopkBackward0, return_types.topk)
+    return _picked(a, dim, d, idx, TopkBackward0, return_types.topk)
 
 
 def _kth_index(a, d, k):
@@ -154,7 +156,7 @@ def kthvalue(a, k, dim=-1, keepdim=False):
     size = 1 if a.ndim == 0 else a._data.shape[d]
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return _picked(a, d, _kth_index(a, d, k), KthvalueBackward0, return_types.kthvalue, keepdim)
+    return _picked(a, dim, d, _kth_index(a, d, k), KthvalueBackward0, return_types.kthvalue, keepdim)
 
 
 @aten("aten::median")
@@ -177,14 +179,14 @@ def median(a, dim=None, keepdim=False):
     size = 1 if a.ndim == 0 else a._data.shape[d]
     if size == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
-    return _picked(a, d, _kth_index(a, d, (size + 1) // 2), MedianBackward1, return_types.median, keepdim)
+    return _picked(a, dim, d, _kth_index(a, d, (size + 1) // 2), MedianBackward1, return_types.median, keepdim)
 
 
 # ---- cummax / cummin ------------------------------------------------------------------------------
 class _CumExtremeNode(Node):
     """The gradient of each running extreme flows to the element it came from (scatter-added)."""
 
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "_dim")  # dim: as given (negative wrapped to uint64); _dim: wrapped
     saved_names = ("self", "indices")
 
     def backward(self, g):
@@ -193,7 +195,7 @@ class _CumExtremeNode(Node):
         a, idx = self.saved()
         if a.ndim == 0:
             return (g,)
-        return (zeros_like(a, dtype=g.dtype).scatter_add(self.dim, idx, g),)
+        return (zeros_like(a, dtype=g.dtype).scatter_add(self._dim, idx, g),)
 
 
 class CummaxBackward0(_CumExtremeNode):
@@ -227,7 +229,7 @@ def _cum_extreme(a, dim, is_max, node_cls, result_type):
     values, indices = make(vals, a.dtype), make(idx, _dtype.int64)
     if wants_grad(a):
         node = node_cls()
-        node.dim = d
+        node.dim, node._dim = as_uint64(dim), d
         node.save(a, indices)
         attach(values, node, (a,))
     return result_type(values, indices)

@@ -227,6 +227,78 @@ def test_activation_backward_runs_torchs_backward_op(real_torch, expr):
     assert _backward_rows(gt, expr) == _backward_rows(real_torch, expr)
 
 
+# Ops that take dims (and slices): every non-tensor `_saved_*` value and the list of `_saved_*` names equal
+# torch's. torch keeps a dim as the caller gave it (a tuple in the caller's order, -1 shown as
+# 18446744073709551615), MeanBackward1's self_sym_numel is the input's numel, and var/std show the
+# correction only when the call chose an overload that has one.
+DIM_EXPRESSIONS = [
+    "a.unsqueeze(-2)", "a.unsqueeze(-4)", "a.mean(-1)", "a.mean((-1, -2))", "a.mean((0, 2))", "a.mean(())",
+    "a.sum(-1)", "a.sum((-1, 0))", "a.sum([2, 0], keepdim=True)", "a.sum(())", "a.amax(-1)", "a.amin((-1, 0))",
+    "a.amax()", "a.std(-1)", "a.var((-1,))", "a.var((2, 0))", "a.var()", "a.std()", "a.var(keepdim=True)",
+    "a.var(-1, correction=None)", "a.std(-1, unbiased=False)", "a.logsumexp(-1)", "a.logsumexp((2, 0))",
+    "a.softmax(-1)", "a.log_softmax(-1)", "T.nn.functional.softmax(a, dim=-2)", "a.cumsum(-1)", "a.cumprod(-1)",
+    "a.transpose(-1, 0)", "a.mT", "a.permute(-1, 0, 1)", "a.narrow(-1, 0, 2)", "a.narrow(0, -1, 1)",
+    "a.select(-1, 1)", "a.select(1, -1)", "a[:, 1:3]", "a[0]", "a[..., -1]", "a[:, -2:]", "a[:, :-1]",
+    "a[:, 1::2]", "a[None, 0]", "a[1:, 0]", "a.split(2, -1)[0]", "a.split([1, 3], -1)[1]", "a.chunk(2, -1)[0]",
+    "a.unbind(-1)[0]", "a.unbind()[1]", "a.max(-1)[0]", "a.min(-2, keepdim=True)[0]", "a.sort(-1)[0]",
+    "a.sort()[0]", "a.norm(dim=-1)", "a.norm(dim=(-1, 0))", "a.norm(dim=())", "a.prod(-1)", "a.cummax(-1)[0]",
+    "a.cummin(-2)[0]", "a.kthvalue(2, -1)[0]", "a.topk(2)[0]", "a.median(-1)[0]",
+    "a.gather(-1, T.zeros(2, 3, 1, dtype=T.long))", "a.index_select(-1, T.tensor([0, 2]))",
+    "a.scatter(-1, T.zeros(2, 3, 1, dtype=T.long), 5.)", "a.scatter(-1, T.zeros(2, 3, 1, dtype=T.long), a[..., :1])",
+    "a.scatter_add(-1, T.zeros(2, 3, 1, dtype=T.long), a[..., :1])", "a.roll(1, -1)", "a.roll((1, -2), (-1, 0))",
+    "T.var_mean(a, -1)[0]", "T.var_mean(a)[1]", "T.std_mean(a, (-1, 0))[0]", "T.aminmax(a, dim=-1)[0]",
+    "T.cat([a, a], -1)", "T.stack([a, a], -1)", "a.flip(-1)", "a.flip((0, -1))", "a.triu(-1)", "a.tril(-2)",
+]
+
+
+def _saved_attributes(T, expr):
+    a = T.arange(24.).reshape(2, 3, 4).requires_grad_() * 1
+    node = eval(expr, {"a": a, "T": T}).grad_fn
+    names = sorted(n for n in dir(node) if n.startswith(("_saved", "_raw_saved")))
+    values = {n: getattr(node, n) for n in names if n.startswith("_saved")}
+    return node.name(), names, {n: v for n, v in values.items() if not isinstance(v, T.Tensor)}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", DIM_EXPRESSIONS)
+def test_dim_ops_save_torchs_values(real_torch, expr):
+    ours, theirs = _saved_attributes(gt, expr), _saved_attributes(real_torch, expr)
+    assert ours[:2] == theirs[:2]
+    assert {n: (type(v), v) for n, v in ours[2].items()} == {n: (type(v), v) for n, v in theirs[2].items()}
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("expr", ["x[0]", "x.select(1, -1)", "x[:, 1:]", "x.narrow(1, 0, 1)", "x[[0, 1]]", "x[x > 0]",
+                                  "x.index_select(0, T.tensor([1]))", "x.unbind(0)[0]", "x.unbind(1)[2]",
+                                  "x.scatter(0, T.tensor([[0]]), 1.)", "x.squeeze(0)"])
+def test_second_order_nodes_of_views_and_indexing(real_torch, expr):
+    """The gradient of select, slice, index, index_select, unbind, scatter and squeeze, taken with a graph,
+    has torch's node (SelectBackwardBackward0, IndexPutImplBackward0, ...; none where torch passes the
+    gradient through) and torch's value."""
+    seen = []
+    for T in (gt, real_torch):
+        x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = eval(expr, {"x": x, "T": T})
+        (g,) = T.autograd.grad(y, x, T.ones_like(y).requires_grad_(), create_graph=True)
+        seen.append((g.grad_fn.name() if g.grad_fn is not None else None, g.tolist()))
+    assert seen[0] == seen[1]
+
+
+def _squeeze_backward_rows(T, expr):
+    x = T.ones(2, 1, 3, requires_grad=True)
+    with T.autograd.profiler.profile() as prof:
+        eval(expr, {"x": x}).sum().backward()
+    return [(e.name, [c.name for c in e.cpu_children]) for e in prof.function_events if e.name.startswith("Squeeze")]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", ["x.squeeze(1)", "x.squeeze(-2)", "x.squeeze(0)", "x.squeeze()", "x.squeeze((0, 1))"])
+def test_squeeze_backward_unsqueezes_like_torch(real_torch, expr):
+    # one aten::unsqueeze per dim squeezed away, nothing when the dim had another size
+    assert _squeeze_backward_rows(gt, expr) == _squeeze_backward_rows(real_torch, expr)
+
+
 SAVED_NAME_EXPRESSIONS = ["a.unsqueeze(1).squeeze(1)", "a.unsqueeze(1).squeeze(-2)", "a.unsqueeze(1).squeeze((1, -1))",
                           "a * b", "a * 2", "a / 2", "a / b", "a ** 2", "T.add(a, b, alpha=2)", "a + b", "a - b",
                           "a.exp()", "a.sum(0)", "a.sum()", "a.sin()", "a.tanh()", "W.mv(v)", "a.sigmoid()",
