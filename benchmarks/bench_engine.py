@@ -7,6 +7,8 @@
 2. MLP forward+backward: 256x1024 input, 1024 hidden, tanh, 10 outputs, float32
    (engine / hand-written numpy with hand-derived gradients; target <= 1.15, aim 1.05)
 3. a 20,000-deep scalar chain: backward completes (engine / PyTorch reported)
+4. the blitz tutorial's LeNet (two 5x5 convs, max pools, three Linear layers) on a batch of 64 32x32
+   images, forward + MSE + backward (engine / PyTorch with one thread, reported)
 """
 import statistics
 import sys
@@ -91,6 +93,26 @@ def deep_chain(lib, depth=20000):
     return run
 
 
+def lenet(lib, batch=64):
+    """The "Neural Networks" blitz tutorial's network, one training step's forward and backward."""
+    nn, F = lib.nn, lib.nn.functional
+    lib.manual_seed(0)
+    convs = [nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)]
+    fcs = [nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)]
+    x, target = lib.randn(batch, 1, 32, 32), lib.randn(batch, 10)
+
+    def run():
+        h = x
+        for conv in convs:
+            h = F.max_pool2d(F.relu(conv(h)), 2)
+        h = lib.flatten(h, 1)
+        for fc in fcs[:-1]:
+            h = F.relu(fc(h))
+        F.mse_loss(fcs[-1](h), target).backward()
+
+    return run
+
+
 def main():
     rows = []
     eng = best_of(small_tensor_loop(gt))
@@ -115,6 +137,10 @@ def main():
     ref = best_of(deep_chain(torch), repeat=3) if torch is not None else None
     sys.setrecursionlimit(old)
     rows.append(("20,000-deep scalar chain, fwd+bwd", eng, ref, "PyTorch", "report"))
+
+    eng = best_of(lenet(gt))
+    ref = best_of(lenet(torch)) if torch is not None else None
+    rows.append(("LeNet (blitz), batch 64, fwd+bwd", eng, ref, "PyTorch (1 thread)", "report"))
 
     print(f"{'benchmark':44} {'gradtrace':>11} {'baseline':>11} {'ratio':>7}  baseline / target")
     for name, e, r, base, target in rows:
