@@ -112,26 +112,29 @@ def _lowest(dtype):
 
 
 def _window_max(data, rows, cols):
-    """Each window's maximum and its flat (H * W) index, as torch's CPU kernel scans the window."""
+    """Each window's maximum and its flat (H * W) index, as torch's CPU kernel scans the window.
+
+    The scan is torch's, one window position at a time over every window at once: a value replaces the
+    maximum when it is larger or NaN, so ties keep the first and the last NaN wins. (KH * KW passes over
+    the output: far cheaper than copying every window out to take an argmax over it.)
+    """
     xp = xp_of(data)
     fill = _lowest(data.dtype)
     windows = _windows(data, rows, cols, fill)
-    flat = windows.reshape(windows.shape[:-2] + (rows.kernel * cols.kernel,))
-    if flat.size == 0:
-        return xp.empty(flat.shape[:-1], dtype=data.dtype), xp.empty(flat.shape[:-1], dtype=np.int64)
-    arg = flat.argmax(-1)  # the first largest, as the kernel's strict `>` keeps
-    values = xp.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    if data.dtype.kind == "f":
-        nan = xp.isnan(values)  # argmax stops at the first NaN; the kernel keeps replacing it with later ones
-        if nan.any():
-            last_nan = flat.shape[-1] - 1 - xp.isnan(flat[..., ::-1]).argmax(-1)
-            arg = xp.where(nan, last_nan, arg)
-            values = xp.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    row_offset, col_offset = arg // cols.kernel, arg % cols.kernel
-    index = ((_on(xp, rows.starts)[:, None] + row_offset * rows.spacing) * cols.size
-             + _on(xp, cols.starts) + col_offset * cols.spacing)
-    start = _on(xp, rows.first[:, None] * cols.size + cols.first)
-    return values, xp.where(values == fill, start, index)
+    values = xp.full(windows.shape[:-2], fill, dtype=data.dtype)
+    # where torch's scan starts: the index a window reports when nothing in it beats the fill
+    index = xp.broadcast_to(_on(xp, rows.first[:, None] * cols.size + cols.first), values.shape)
+    corner = _on(xp, rows.starts[:, None] * cols.size + cols.starts)  # each window's (0, 0) position
+    floating = data.dtype.kind == "f"
+    for i in range(rows.kernel):
+        for j in range(cols.kernel):
+            candidate = windows[..., i, j]
+            take = candidate > values
+            if floating:
+                take |= xp.isnan(candidate)
+            values = xp.where(take, candidate, values)
+            index = xp.where(take, corner + (i * rows.spacing * cols.size + j * cols.spacing), index)
+    return values, index
 
 
 def _window_sum(windows, acc_dtype):
