@@ -243,6 +243,28 @@ class GraphRoot(Node):
     __slots__ = ()
 
 
+class NotImplementedNode(Node):
+    """torch's node for an op without a derivative ("torch::autograd::NotImplemented"): it exists, so the
+    result requires grad, and says so only when backward reaches it. Its edges go to the inputs that
+    need a gradient."""
+
+    __slots__ = ("op",)
+    unsaved_slots = ("op",)
+
+    def __init__(self, op):
+        Node.__init__(self)
+        self.op = op  # the aten name in the message, "aten::floor_divide"
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for {self.op} is not implemented")
+
+
+NotImplementedNode.__name__ = NotImplementedNode.__qualname__ = "NotImplemented"  # reprs: <NotImplemented object at …>
+
+
 class Error(Node):
     __slots__ = ("msg",)
 

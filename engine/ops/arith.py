@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._fma import fma_f32, fma_f64
-from ..autograd.node import Node
+from ..autograd.node import Node, NotImplementedNode
 from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, wrapped_number,
                     xp_of)
 
@@ -163,15 +163,18 @@ class DivBackward0(_BinaryNode):
         return ga, gb
 
 
-class DivBackward1(Node):
-    """Division with rounding_mode: the gradient is zero almost everywhere."""
+class DivBackward2(DivBackward0):
+    """Division with a rounding_mode (torch's div.Tensor_mode): a step function, so its gradient is zero
+    wherever it exists, for both operands."""
 
-    __slots__ = ("a_shape",)
+    __slots__ = ("rounding_mode",)
 
     def backward(self, g):
-        from .creation_ops import zeros_like
+        from .creation_ops import zeros
 
-        return (zeros_like(g).expand(self.a_shape) if g._data.shape != self.a_shape else zeros_like(g),)
+        shapes = (self.a_shape, self.b_shape)
+        return tuple(zeros(shape, dtype=g.dtype) if shape is not None and nxt is not None else None
+                     for shape, (nxt, _) in zip(shapes, self.next_functions))
 
 
 def _float_operands(a, b):
@@ -192,19 +195,19 @@ def _float_operands(a, b):
 @aten("aten::div")
 def div(a, b, *, rounding_mode=None):
     if rounding_mode is not None:
-        return _div_rounding(a, b, rounding_mode)
+        out = _div_rounding(a, b, rounding_mode)
+        if out is not NotImplemented and wants_grad(a, b):
+            node = _div_node(DivBackward2(), a, b)
+            node.rounding_mode = rounding_mode
+            attach(out, node, (a, b))
+        return out
     ops = _float_operands(a, b)
     if ops is None:
         return NotImplemented
     x, y, dt = ops
     out = make(x / y, dt)
     if wants_grad(a, b):
-        node = DivBackward0()._meta(a, b)
-        if node.b_shape is None:
-            node.save(None, wrapped_number(b, a))
-        else:
-            node.save(a if b._requires_grad else None, b)
-        attach(out, node, (a, b))
+        attach(out, _div_node(DivBackward0(), a, b), (a, b))
     return out
 
 
@@ -225,17 +228,26 @@ def _div_rounding(a, b, mode):
         if isinstance(y, int) and y == 0 or (not isinstance(y, int) and (xp.asarray(y) == 0).any()):
             raise RuntimeError("ZeroDivisionError")
         q = x // y if mode == "floor" else (xp.trunc(x / y)).astype(dt.np)
-    out = make(q, dt)
-    if wants_grad(a, b):
-        node = DivBackward1()
-        node.a_shape = out._data.shape
-        attach(out, node, (a,))
-    return out
+    return make(q, dt)
+
+
+def _div_node(node, a, b):
+    """Fill a division node (DivBackward0/2) with torch's saved values and wire it to a and b."""
+    node._meta(a, b)
+    if node.b_shape is None:
+        node.save(None, wrapped_number(b, a))
+    else:
+        node.save(a if b._requires_grad else None, b)
+    return node
 
 
 @aten("aten::floor_divide")
 def floor_divide(a, b):
-    return _div_rounding(a, b, "floor")
+    out = _div_rounding(a, b, "floor")
+    if out is not NotImplemented and wants_grad(a, b):
+        # torch defines no derivative for floor_divide (div with rounding_mode="floor" has one: zero)
+        attach(out, NotImplementedNode("aten::floor_divide"), tuple(t for t in (a, b) if is_tensor(t) and t.requires_grad))
+    return out
 
 
 def rfloordiv(a, b):

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ..autograd.node import Node
+from ..autograd.node import Node, NotImplementedNode
 from .._grad_mode import GRAD
 from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
@@ -803,26 +803,14 @@ class HardsigmoidBackward0(Node):
         return (hardsigmoid_backward(g, x),)
 
 
-class _HardsigmoidBackwardNotImplemented(Node):
-    """torch has no derivative for hardsigmoid_backward; its node says so when reached."""
-
-    __slots__ = ()
-
-    def backward(self, gg):
-        raise RuntimeError("derivative for aten::hardsigmoid_backward is not implemented")
-
-
-_HardsigmoidBackwardNotImplemented.__name__ = "torch::autograd::NotImplemented"
-
-
 @aten("aten::hardsigmoid_backward")
 def hardsigmoid_backward(grad, x):
     xd = x._data
     xp = xp_of(xd)
     out = make(xp.where((xd > -3) & (xd < 3), grad._data / 6, 0).astype(grad._data.dtype), grad.dtype)
     if wants_grad(grad, x):
-        # like torch's NotImplemented node: an edge only to the inputs that need a gradient
-        attach(out, _HardsigmoidBackwardNotImplemented(), tuple(t for t in (grad, x) if t.requires_grad))
+        # torch has no derivative for hardsigmoid_backward
+        attach(out, NotImplementedNode("aten::hardsigmoid_backward"), tuple(t for t in (grad, x) if t.requires_grad))
     return out
 
 

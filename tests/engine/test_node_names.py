@@ -318,3 +318,32 @@ def test_dir_lists_torchs_saved_attributes(real_torch, expr):
         return {n for n in dir(node) if n.startswith(("_saved", "_raw_saved"))}
 
     assert saved_views(gt) == saved_views(real_torch)
+
+
+def _rounding_division_facts(T):
+    """What a user sees of div with a rounding_mode and of //: nodes, saved values, reprs, gradients, errors."""
+    facts = []
+    for mode in ("floor", "trunc"):
+        for divisor in ("tensor", "tensor requiring grad", "number"):
+            a = T.tensor([1.5, 2.5, -3.5], requires_grad=True)
+            b = 2 if divisor == "number" else T.tensor([2.0, 2.0, 2.0], requires_grad=divisor != "tensor")
+            y = a.div(b, rounding_mode=mode)
+            node = y.grad_fn
+            facts.append((node.name(), sorted(n for n in dir(node) if n.startswith("_saved")),
+                          node._saved_rounding_mode, str(node._saved_other), str(node._saved_self), str(y)))
+            y.sum().backward()
+            facts.append((str(a.grad), str(b.grad) if divisor == "tensor requiring grad" else None))
+    a = T.tensor([1.5, 2.5, -3.5], requires_grad=True)
+    for y in (a // 2, a // T.tensor(2.0), T.floor_divide(a, 2)):
+        facts.append((y.grad_fn.name(), type(y.grad_fn).__name__, str(y), len(y.grad_fn.next_functions)))
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        facts.append(str(info.value))
+    return facts
+
+
+@pytest.mark.torch
+def test_rounding_division_nodes_are_torchs(real_torch):
+    """div(..., rounding_mode=) is DivBackward2 (zero gradients); // has no derivative: torch's NotImplemented
+    node, which prints as <NotImplemented> and refuses backward."""
+    assert _rounding_division_facts(gt) == _rounding_division_facts(real_torch)
