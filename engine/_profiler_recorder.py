@@ -24,9 +24,9 @@ from time import perf_counter as clock
 from ._profiler_state import PROFILER
 
 # A record is (name, start, end, thread, seq), times from `clock`: a tuple on the fast path; or,
-# through begin and end, a list with a sixth field, `details` (None, or a `Details` when a session asks for more). `seq`
-# is the sequence number of the grad_fn node a forward op made or a backward record ran (NO_SEQ if
-# none): the Chrome trace draws forward-to-backward arrows from it.
+# through begin and end, a list with a sixth field, `details` (None, or a `Details` when a session
+# asks for more). `seq` is the sequence number of the grad_fn node a forward op made or a backward
+# record ran (NO_SEQ if none): the Chrome trace draws forward-to-backward arrows from it.
 NAME, START, END, THREAD, SEQ, DETAILS = range(6)
 NO_SEQ = -1
 # The backward engine records a node and the evaluate_function record wrapped around it (same start,

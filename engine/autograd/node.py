@@ -262,7 +262,8 @@ class NotImplementedNode(Node):
         raise RuntimeError(f"derivative for {self.op} is not implemented")
 
 
-NotImplementedNode.__name__ = NotImplementedNode.__qualname__ = "NotImplemented"  # reprs: <NotImplemented object at …>
+# torch's class is named NotImplemented: reprs show <NotImplemented object at ...>, grad_fn=<NotImplemented>
+NotImplementedNode.__name__ = NotImplementedNode.__qualname__ = "NotImplemented"
 
 
 class Error(Node):

@@ -246,7 +246,8 @@ def floor_divide(a, b):
     out = _div_rounding(a, b, "floor")
     if out is not NotImplemented and wants_grad(a, b):
         # torch defines no derivative for floor_divide (div with rounding_mode="floor" has one: zero)
-        attach(out, NotImplementedNode("aten::floor_divide"), tuple(t for t in (a, b) if is_tensor(t) and t.requires_grad))
+        needing = tuple(t for t in (a, b) if is_tensor(t) and t.requires_grad)
+        attach(out, NotImplementedNode("aten::floor_divide"), needing)
     return out
 
 
