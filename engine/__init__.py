@@ -43,6 +43,10 @@ from . import autograd, nn, return_types, cuda, optim, profiler
 from .autograd import Function as _Function  # noqa: F401
 from . import introspect
 from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
+# around the model: data loading, checkpoints, closeness checks
+from . import utils
+from .ops.closeness import allclose, isclose
+from .serialization import load, save
 
 # torch computes 0/0, log(0), overflow... silently; numpy's RuntimeWarnings from inside our ops are noise
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradtrace\.engine\.")

@@ -1,6 +1,7 @@
 """The op catalogue, and the Tensor methods and operators bound to it (one table, below)."""
 from .._tensor import Tensor
-from . import arith, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, sorting, unary
+from . import (arith, closeness, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, sorting,
+               unary)
 from ._core import aten, is_tensor
 
 
@@ -283,6 +284,8 @@ METHODS = {
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_, "masked_fill_": _masked_fill_,
     "index_put_": _index_put_, "uniform_": _uniform_, "normal_": _normal_, "bernoulli_": _bernoulli_,
     "random_": _random_, "exponential_": _exponential_, "apply_": _apply_,
+    # closeness
+    "isclose": closeness.isclose, "allclose": closeness.allclose,
 }
 
 # in-place versions of out-of-place ops: x.add_(y), x.sin_(), x.clamp_(0, 1), ...

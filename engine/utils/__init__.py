@@ -1,0 +1,4 @@
+"""torch.utils for gradtrace: the data-loading helpers training loops use (`utils.data`)."""
+from . import data
+
+__all__ = ["data"]
