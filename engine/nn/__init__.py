@@ -1,12 +1,12 @@
 """torch.nn: Parameter, functional, and the common modules."""
-from . import functional, init
+from . import functional, init, utils
 from .parameter import Parameter
 from .modules import (BCELoss, BCEWithLogitsLoss, CELU, CrossEntropyLoss, Dropout, ELU, Flatten, GELU, Hardsigmoid,
                       Hardswish, Hardtanh, HuberLoss, Identity, KLDivLoss, L1Loss, LeakyReLU, Linear, LogSigmoid,
                       LogSoftmax, Mish, Module, ModuleList, MSELoss, NLLLoss, ReLU, ReLU6, SELU, Sequential, Sigmoid,
                       SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink, Threshold)
 
-__all__ = ["Parameter", "functional", "init", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "Tanh",
+__all__ = ["Parameter", "functional", "init", "utils", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "Tanh",
            "Sigmoid", "Softmax", "LogSoftmax", "Softmin", "GELU", "LeakyReLU", "Softplus", "SiLU", "ELU", "SELU",
            "CELU", "Hardtanh", "ReLU6", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink",
            "Threshold", "Dropout", "Flatten", "Identity", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
@@ -26,3 +26,8 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, A
 
 __all__ += ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
             "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+
+# recurrent layers (engine/nn/rnn.py)
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
