@@ -10,6 +10,28 @@ from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad
                     xp_of)
 
 
+_EXACT_FMA = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}
+
+
+def fused_multiply_add(a, b, c):
+    """a * b + c rounded once, as torch's vectorised CPU kernels compute it (Vectorized::fmadd): measured
+    for add/sub with alpha, addcmul and lerp. Unfused where no exact emulation exists (other dtypes, cupy)."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    fma = _EXACT_FMA.get(np.result_type(a, b, c)) if xp_of(c) is np else None
+    if fma is None:
+        return a * b + c
+    return fma(a, b, c).reshape(shape)
+
+
+def _scaled_sum(x, y, alpha):
+    """x + alpha * y as torch's add kernel rounds it: fma(y, alpha, x), alpha in the arrays' dtype."""
+    if alpha == 1:
+        return x + y
+    if not isinstance(y, np.ndarray) or y.dtype.kind not in "fc":
+        return x + y * alpha  # a number operand, or integers: exact, or as torch computes a Scalar
+    return fused_multiply_add(y, y.dtype.type(alpha), x)
+
+
 class _BinaryNode(Node):
     __slots__ = ("a_shape", "a_dtype", "b_shape", "b_dtype")
     unsaved_slots = __slots__  # shapes and dtypes for reducing gradients, not values torch saves
@@ -57,8 +79,8 @@ class RsubBackward1(Node):
         return (-g if self.alpha == 1 else g * -self.alpha,)
 
 
-def _add_or_sub(a, b, alpha, combine, node_cls):
-    """a + alpha*b or a - alpha*b: one body, the arithmetic and the node differ."""
+def _add_or_sub(a, b, alpha, node_cls):
+    """a + alpha*b or a - alpha*b (add with -alpha, as torch's sub is): one body, the node differs."""
     ops = operands(a, b)
     if ops is None:
         return NotImplemented
@@ -68,7 +90,8 @@ def _add_or_sub(a, b, alpha, combine, node_cls):
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead."
         )
-    out = make(combine(x, y if alpha == 1 else y * alpha), dt)
+    out = make(x - y if node_cls is SubBackward0 and alpha == 1
+               else _scaled_sum(x, y, -alpha if node_cls is SubBackward0 else alpha), dt)
     if wants_grad(a, b):
         node = node_cls()._meta(a, b)
         node.alpha = alpha
@@ -80,7 +103,7 @@ def _add_or_sub(a, b, alpha, combine, node_cls):
 def add(a, b, *, alpha=1):
     if not is_tensor(a):
         a, b = b, a
-    return _add_or_sub(a, b, alpha, operator.add, AddBackward0)
+    return _add_or_sub(a, b, alpha, AddBackward0)
 
 
 @aten("aten::add_")
@@ -95,7 +118,7 @@ def accumulate_in_place(buffer, grad):
 
 @aten("aten::sub")
 def sub(a, b, *, alpha=1):
-    return _add_or_sub(a, b, alpha, operator.sub, SubBackward0)
+    return _add_or_sub(a, b, alpha, SubBackward0)
 
 
 @aten("aten::rsub")
@@ -107,7 +130,7 @@ def rsub(a, b, *, alpha=1):
     if ops is None:
         return NotImplemented
     x, y, dt = ops
-    out = make(y - x if alpha == 1 else y - x * alpha, dt)
+    out = make(y - x if alpha == 1 else _scaled_sum(y, x, -alpha), dt)
     if wants_grad(a):
         node = RsubBackward1()
         node.alpha = alpha
@@ -354,10 +377,13 @@ class AddcdivBackward0(_AddcNode):
     partials = staticmethod(lambda gv, t1, t2: (gv / t2, -gv * t1 / (t2 * t2)))
 
 
-def _addc(a, t1, t2, value, combine, node_cls):
-    dt = _dtype.result_type(_dtype.result_type(a, t1), t2)
-    xs = [t._data.astype(dt.np, copy=False) for t in (a, t1, t2)]
-    out = make((xs[0] + value * combine(xs[1], xs[2])).astype(dt.np, copy=False), dt)
+def _addc(a, t1, t2, value, node_cls):
+    dt = _dtype.result_type(a, t1, t2)
+    x, y, z = [t._data.astype(dt.np, copy=False) for t in (a, t1, t2)]
+    scaled = y * (dt.np.type(value) if dt.is_floating_point or dt.is_complex else value)
+    # as torch's kernels round: addcmul is fma(value * t1, t2, self), addcdiv is self + (value * t1) / t2
+    data = fused_multiply_add(scaled, z, x) if node_cls is AddcmulBackward0 else x + scaled / z
+    out = make(data.astype(dt.np, copy=False), dt)
     if wants_grad(a, t1, t2):
         node = node_cls()
         node.value = value
@@ -371,7 +397,7 @@ def _addc(a, t1, t2, value, combine, node_cls):
 @aten("aten::addcmul")
 def addcmul(a, tensor1, tensor2, *, value=1):
     """a + value * tensor1 * tensor2"""
-    return _addc(a, tensor1, tensor2, value, operator.mul, AddcmulBackward0)
+    return _addc(a, tensor1, tensor2, value, AddcmulBackward0)
 
 
 @aten("aten::addcdiv")
@@ -386,7 +412,7 @@ def addcdiv(a, tensor1, tensor2, *, value=1):
             "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes."
         )
-    return _addc(a, tensor1, tensor2, value, operator.truediv, AddcdivBackward0)
+    return _addc(a, tensor1, tensor2, value, AddcdivBackward0)
 
 
 class LerpBackward0(_BinaryNode):
@@ -420,11 +446,8 @@ def _lerp_data(xp, x, y, w):
     shape = np.broadcast_shapes(x.shape, y.shape, xp.shape(w))
     x, y, w = (xp.broadcast_to(v, shape) for v in (x, y, w))
     diff = y - x
-    fma = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}.get(x.dtype) if xp is np else None
-    if fma is None:
-        return xp.where(xp.abs(w) < 0.5, x + w * diff, y - diff * (1 - w))
-    low = fma(w, diff, x).reshape(shape)
-    high = fma(-diff, 1 - w, y).reshape(shape)
+    low = fused_multiply_add(w, diff, x)
+    high = fused_multiply_add(-diff, 1 - w, y)
     return xp.where(xp.abs(w) < 0.5, low, high).astype(x.dtype, copy=False)
 
 

@@ -5,26 +5,13 @@ fma(b, s, a), `a.addcmul(t1, t2, value=s)` is fma(s * t1, t2, a), `a.addcdiv(t1,
 a + (s * t1) / t2 without fusion, and a Python scalar operand is first rounded to the tensor's dtype.
 Optimisers write their updates through these so parameters match torch's bit for bit.
 """
-import numpy as np
-
-from .._fma import fma_f32, fma_f64
-from ..ops.arith import _lerp_data
+from ..ops.arith import _lerp_data, fused_multiply_add as fma
 from ..ops._core import xp_of
-
-_FMA = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}
 
 
 def scalar(value, like):
     """A Python number as the tensor kernel sees it: rounded to the array's dtype."""
     return like.dtype.type(value)
-
-
-def fma(a, b, c):
-    """a * b + c rounded once (torch's Vectorized::fmadd); unfused where no exact emulation exists."""
-    f = _FMA.get(c.dtype) if xp_of(c) is np else None
-    if f is None:
-        return a * b + c
-    return f(a, b, c).reshape(np.broadcast_shapes(np.shape(a), np.shape(b), c.shape))
 
 
 def add(a, b, alpha):

@@ -337,3 +337,31 @@ def test_remainder_and_fmod_nodes_and_saved_values_match_torch(real_torch):
         return rows, grad.tolist()
 
     assert run(gt) == run(real_torch)
+
+
+_SCALED_SUMS = ["T.add(x, y, alpha=3)", "T.sub(x, y, alpha=3)", "T.rsub(x, y, alpha=2)", "x.clone().add_(y, alpha=-2)",
+                "T.add(x, 2, alpha=3)", "T.addcmul(x, y, z)", "T.addcmul(x, y, z, value=3)"]
+_FLOAT_ONLY_SCALED_SUMS = ["T.addcdiv(x, y, z, value=3)", "T.lerp(x, y, 0.25)"]  # torch refuses integers
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr, dtype_name",
+                         [(e, d) for d in ("float32", "float64") for e in _SCALED_SUMS + _FLOAT_ONLY_SCALED_SUMS]
+                         + [(e, "int64") for e in _SCALED_SUMS])
+def test_scaled_sums_round_as_torchs_kernels(real_torch, expr, dtype_name):
+    """add/sub with alpha and addcmul are one fused multiply-add in torch's CPU kernels, addcdiv is
+    self + (value * t1) / t2: every element equals torch's, bit for bit (alpha 0.3 etc. for floats)."""
+    floating = dtype_name != "int64"
+    if floating:
+        expr = expr.replace("alpha=3", "alpha=0.3").replace("alpha=-2", "alpha=-0.1").replace("value=3", "value=0.7")
+    rng = np.random.default_rng(5)
+    arrays = [(rng.standard_normal(4000) * (1 if floating else 100)).astype(dtype_name) for _ in range(3)]
+    arrays[2][arrays[2] == 0] = 1
+
+    def run(T):
+        x, y, z = (T.tensor(a) for a in arrays)
+        return eval(expr, {"T": T, "x": x, "y": y, "z": z})
+
+    ours, theirs = run(gt), run(real_torch)
+    assert str(ours.dtype) == str(theirs.dtype)
+    assert np.array_equal(ours.numpy(), theirs.numpy())
