@@ -25,8 +25,6 @@ def fused_multiply_add(a, b, c):
 
 def _scaled_sum(x, y, alpha):
     """x + alpha * y as torch's add kernel rounds it: fma(y, alpha, x), alpha in the arrays' dtype."""
-    if alpha == 1:
-        return x + y
     if not isinstance(y, np.ndarray) or y.dtype.kind not in "fc":
         return x + y * alpha  # a number operand, or integers: exact, or as torch computes a Scalar
     return fused_multiply_add(y, y.dtype.type(alpha), x)
@@ -90,8 +88,11 @@ def _add_or_sub(a, b, alpha, node_cls):
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead."
         )
-    out = make(x - y if node_cls is SubBackward0 and alpha == 1
-               else _scaled_sum(x, y, -alpha if node_cls is SubBackward0 else alpha), dt)
+    if alpha == 1:
+        data = x - y if node_cls is SubBackward0 else x + y
+    else:
+        data = _scaled_sum(x, y, -alpha if node_cls is SubBackward0 else alpha)
+    out = make(data, dt)
     if wants_grad(a, b):
         node = node_cls()._meta(a, b)
         node.alpha = alpha
