@@ -1,5 +1,6 @@
 """The Optimizer base: parameter groups, per-parameter state keyed by the parameter, zero_grad,
 and torch's state_dict layout (state and groups refer to parameters by their order)."""
+import functools
 import warnings
 from collections import defaultdict
 from copy import deepcopy
@@ -10,6 +11,7 @@ import numpy as np
 from .. import _dtype
 from .._grad_mode import enable_grad
 from .._tensor import Tensor
+from ..autograd.profiler import record_function
 
 
 class _RequiredParameter:
@@ -49,8 +51,26 @@ def _run_closure(closure):
         return closure()
 
 
+def _profiled_step(step):
+    """An optimizer's step inside torch's profiler label, "Optimizer.step#SGD.step"."""
+
+    @functools.wraps(step)
+    def profiled(self, *args, **kwargs):
+        with record_function(f"Optimizer.step#{type(self).__name__}.step"):
+            return step(self, *args, **kwargs)
+
+    return profiled
+
+
 class Optimizer:
     """Base class for all optimizers."""
+
+    def __init_subclass__(cls, **kwargs):
+        # torch labels every optimizer's step for the profiler (its profile_hook_step), so a training
+        # cell's table shows the row "Optimizer.step#Adam.step" around the update
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _profiled_step(cls.__dict__["step"])
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -138,17 +158,18 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized tensors (to None by default, else to zeros)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    if set_to_none:
-                        p._grad = None
-                    else:
-                        if p._grad.grad_fn is not None:
-                            p._grad = p._grad.detach()
+        with record_function(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p._grad is not None:
+                        if set_to_none:
+                            p._grad = None
                         else:
-                            p._grad.requires_grad_(False)
-                        p._grad.zero_()
+                            if p._grad.grad_fn is not None:
+                                p._grad = p._grad.detach()
+                            else:
+                                p._grad.requires_grad_(False)
+                            p._grad.zero_()
 
     def state_dict(self):
         """{'state': {index: per-parameter state}, 'param_groups': [group options with 'params' as indices]}."""

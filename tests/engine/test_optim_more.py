@@ -208,3 +208,21 @@ def test_duplicate_parameters_warn_as_torch():
     w = gt.nn.Parameter(gt.ones(2))
     with pytest.warns(UserWarning, match="optimizer contains a parameter group with duplicate parameters"):
         gt.optim.SGD([w, w], lr=0.1)
+
+
+def _optimizer_rows(T, name):
+    p = T.nn.Parameter(T.ones(2))
+    opt = getattr(T.optim, name)([p], lr=0.1)
+    with T.autograd.profiler.profile() as prof:
+        opt.zero_grad()
+        p.grad = T.ones(2)
+        opt.step()
+    return [e.name for e in prof.function_events if e.name.startswith("Optimizer.")]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_step_and_zero_grad_are_labelled_in_the_profiler_as_torch(real_torch, name):
+    """A training cell's profile shows torch's "Optimizer.step#Adam.step" and zero_grad rows."""
+    assert _optimizer_rows(gt, name) == _optimizer_rows(real_torch, name) == [
+        f"Optimizer.zero_grad#{name}.zero_grad", f"Optimizer.step#{name}.step"]
