@@ -154,6 +154,137 @@ def test_nbclient_runs_the_blitz_neural_network_tutorial_like_pytorch(real_torch
     assert "aten::max_pool2d_with_indices ×2" in report and "aten::_convolution ×2" in report
 
 
+# PyTorch's "Sequence Models and LSTM Networks" tutorial as published (its training loop shortened from
+# 300 epochs to 30), then a DataLoader and a torch.save/torch.load round trip.
+SEQ_CELLS = [
+"""import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+
+torch.manual_seed(1)""",
+"""lstm = nn.LSTM(3, 3)  # Input dim is 3, output dim is 3
+inputs = [torch.randn(1, 3) for _ in range(5)]  # make a sequence of length 5
+
+# initialize the hidden state.
+hidden = (torch.randn(1, 1, 3),
+          torch.randn(1, 1, 3))
+for i in inputs:
+    # Step through the sequence one element at a time.
+    # after each step, hidden contains the hidden state.
+    out, hidden = lstm(i.view(1, 1, -1), hidden)
+
+# alternatively, we can do the entire sequence all at once.
+inputs = torch.cat(inputs).view(len(inputs), 1, -1)
+hidden = (torch.randn(1, 1, 3), torch.randn(1, 1, 3))  # clean out hidden state
+out, hidden = lstm(inputs, hidden)
+print(out)
+print(hidden)""",
+"""def prepare_sequence(seq, to_ix):
+    idxs = [to_ix[w] for w in seq]
+    return torch.tensor(idxs, dtype=torch.long)
+
+
+training_data = [
+    # Tags are: DET - determiner; NN - noun; V - verb
+    # For example, the word "The" is a determiner
+    ("The dog ate the apple".split(), ["DET", "NN", "V", "DET", "NN"]),
+    ("Everybody read that book".split(), ["NN", "V", "DET", "NN"])
+]
+word_to_ix = {}
+for sent, tags in training_data:
+    for word in sent:
+        if word not in word_to_ix:
+            word_to_ix[word] = len(word_to_ix)
+print(word_to_ix)
+tag_to_ix = {"DET": 0, "NN": 1, "V": 2}
+
+EMBEDDING_DIM = 6
+HIDDEN_DIM = 6""",
+"""class LSTMTagger(nn.Module):
+
+    def __init__(self, embedding_dim, hidden_dim, vocab_size, tagset_size):
+        super(LSTMTagger, self).__init__()
+        self.hidden_dim = hidden_dim
+
+        self.word_embeddings = nn.Embedding(vocab_size, embedding_dim)
+
+        # The LSTM takes word embeddings as inputs, and outputs hidden states
+        # with dimensionality hidden_dim.
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+
+        # The linear layer that maps from hidden state space to tag space
+        self.hidden2tag = nn.Linear(hidden_dim, tagset_size)
+
+    def forward(self, sentence):
+        embeds = self.word_embeddings(sentence)
+        lstm_out, _ = self.lstm(embeds.view(len(sentence), 1, -1))
+        tag_space = self.hidden2tag(lstm_out.view(len(sentence), -1))
+        tag_scores = F.log_softmax(tag_space, dim=1)
+        return tag_scores""",
+"""model = LSTMTagger(EMBEDDING_DIM, HIDDEN_DIM, len(word_to_ix), len(tag_to_ix))
+loss_function = nn.NLLLoss()
+optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+# See what the scores are before training
+with torch.no_grad():
+    inputs = prepare_sequence(training_data[0][0], word_to_ix)
+    tag_scores = model(inputs)
+    print(tag_scores)
+
+for epoch in range(30):  # shortened from the tutorial's 300 to keep the test quick
+    for sentence, tags in training_data:
+        model.zero_grad()
+        sentence_in = prepare_sequence(sentence, word_to_ix)
+        targets = prepare_sequence(tags, tag_to_ix)
+        tag_scores = model(sentence_in)
+        loss = loss_function(tag_scores, targets)
+        loss.backward()
+        optimizer.step()
+
+# See what the scores are after training
+with torch.no_grad():
+    inputs = prepare_sequence(training_data[0][0], word_to_ix)
+    tag_scores = model(inputs)
+    print(tag_scores)""",
+"""from torch.utils.data import DataLoader, TensorDataset
+import io
+
+loader = DataLoader(TensorDataset(torch.arange(10.), torch.arange(10) % 3), batch_size=4, shuffle=True)
+for xb, yb in loader:
+    print(xb, yb)
+buffer = io.BytesIO()
+torch.save(model.state_dict(), buffer)
+buffer.seek(0)
+state = torch.load(buffer)
+print(list(state), torch.equal(state["hidden2tag.bias"], model.hidden2tag.bias))""",
+]
+
+
+# torch 2.13's float32 CPU LSTM runs oneDNN, whose output node is MkldnnRnnLayerBackward0; ours is the
+# stack of the steps (the note of stop 9 lists this). Every other character must be torch's.
+_ONEDNN_LSTM_NODE = ("MkldnnRnnLayerBackward0", "StackBackward0")
+
+
+@pytest.mark.torch
+def test_nbclient_runs_the_lstm_sequence_tutorial_like_pytorch(real_torch):
+    """nn.LSTM, Embedding, NLLLoss and SGD training, a shuffled DataLoader and a checkpoint round trip,
+    through `import torch` in a notebook: what is printed is torch's (object addresses aside)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    jupyter_env()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in SEQ_CELLS])
+    NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=120).execute()
+    errors = [out for cell in nb.cells for out in cell.outputs if out.output_type == "error"]
+    assert not errors, errors
+    stdout = "".join(out.get("text", "") for cell in nb.cells for out in cell.outputs
+                     if out.output_type == "stream" and out.name == "stdout")
+    expected = _real_torch_stdout(SEQ_CELLS)
+    assert expected.count(_ONEDNN_LSTM_NODE[0]) == 1
+    assert _scrub_addresses(stdout) == _scrub_addresses(expected.replace(*_ONEDNN_LSTM_NODE))
+
+
 def test_jupyter_console_attaches_to_a_started_kernel(tmp_path):
     path = str(tmp_path / "remote.json")
     proc = launch(["start", "--connection-file", path])
