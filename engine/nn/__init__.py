@@ -31,3 +31,12 @@ __all__ += ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+# small extra modules: reshaping, channel dropout, PReLU, Softmax2d, padding (engine/nn/extra_modules.py)
+from .extra_modules import (ConstantPad1d, ConstantPad2d, ConstantPad3d, Dropout1d, Dropout2d,  # noqa: E402
+                            Dropout3d, PReLU, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                            ReplicationPad2d, ReplicationPad3d, Softmax2d, Unflatten, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+
+__all__ += ["Unflatten", "Dropout1d", "Dropout2d", "Dropout3d", "PReLU", "Softmax2d", "ZeroPad1d", "ZeroPad2d",
+            "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+            "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d"]

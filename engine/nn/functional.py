@@ -47,3 +47,8 @@ from ..ops.pool_ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_m
 __all__ += ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
             "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
             "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+
+# channel-wise dropout and prelu (engine/nn/extra_functional.py)
+from .extra_functional import dropout1d, dropout2d, dropout3d, prelu  # noqa: E402
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "prelu"]

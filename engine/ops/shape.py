@@ -110,8 +110,17 @@ def flatten(a, start_dim=0, end_dim=-1):
 
 def unflatten(a, dim, sizes):
     d = a._wrap_dim(dim)
-    shape = a.shape[:d] + tuple(sizes) + a.shape[d + 1:]
-    return view(a, _infer_shape(shape, a._data.size))
+    sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:  # sizes must fill dim d alone, as torch infers them (its error names the dim, not the whole shape)
+        sizes = _infer_shape(sizes, a.shape[d])
+    except RuntimeError as e:
+        if "is invalid for input of size" not in str(e):
+            raise
+        raise RuntimeError(f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't multiply up to the "
+                           f"size of dim {d} ({a.shape[d]}) in the input tensor") from None
+    return view(a, a.shape[:d] + sizes + a.shape[d + 1:])
 
 
 def view_as(a, other):
