@@ -293,9 +293,31 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "reciprocal", "square", 
               "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sign", "floor", "ceil", "trunc",
               "round", "clamp", "clip", "clamp_min", "clamp_max", "exp2", "log2", "remainder", "fmod", "frac",
               "erf", "asin", "acos", "atan", "sinh", "cosh", "expm1", "log10", "floor_divide", "scatter",
-              "scatter_add", "t", "unsqueeze", "squeeze", "transpose", "addcmul", "addcdiv", "lerp", "atan2",
+              "scatter_add", "addcmul", "addcdiv", "lerp", "atan2",
               "hypot", "logit", "deg2rad", "rad2deg", "sinc", "tril", "triu", "cumprod"):
     METHODS[_name + "_"] = _inplace(METHODS[_name])
+
+
+def _restriding(op, node_for):
+    """x.t_(), x.unsqueeze_(d), ...: shape and strides change in place (see inplace.restride); node_for(*args)
+    is the node class torch gives the in-place form."""
+    compute = op.__wrapped__  # the op without its own profiler record
+
+    @aten(op.aten_name + "_")
+    def method(self, *args):
+        return inplace.restride(self, compute, *args, _node=node_for(*args))
+
+    method.__name__ = op.__name__ + "_"
+    return method
+
+
+METHODS["t_"] = _restriding(shape.t, lambda: shape.TBackward1)
+METHODS["unsqueeze_"] = _restriding(shape.unsqueeze, lambda dim: shape.UnsqueezeBackward1)
+METHODS["transpose_"] = METHODS["swapaxes_"] = METHODS["swapdims_"] = _restriding(
+    shape.transpose, lambda dim0, dim1: shape.TransposeBackward1)
+METHODS["squeeze_"] = _restriding(shape.squeeze, lambda dim=None: (
+    shape.SqueezeBackward3 if dim is None else
+    shape.SqueezeBackward5 if isinstance(dim, (tuple, list)) else shape.SqueezeBackward4))
 METHODS["subtract_"] = METHODS["sub_"]
 METHODS["multiply_"] = METHODS["mul_"]
 METHODS["divide_"] = METHODS["div_"]

@@ -69,6 +69,22 @@ def apply_inplace(t, op, *args, **kwargs):
     return t
 
 
+def restride(t, view, *args, _node):
+    """t.t_(), t.unsqueeze_(d), t.squeeze_(), t.transpose_(i, j): torch changes t's shape and strides,
+    not its values. `view` (the out-of-place op) makes the view; t takes its array (the same memory),
+    its place among views, and with a graph its node, of the class torch gives the in-place form."""
+    check_inplace(t)
+    out = view(t, *args, _node=_node)
+    t._data = out._data
+    if t._base is not None:  # a view stays a view of its base, now through one more step
+        t._view_fn = out._view_fn
+    t._bump_version()
+    if out.grad_fn is not None:
+        t.grad_fn = out.grad_fn
+        t._output_nr = 0
+    return t
+
+
 def fill_(t, value):
     check_inplace(t)
     graph = GRAD.enabled and t._requires_grad

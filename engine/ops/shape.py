@@ -153,6 +153,14 @@ class SqueezeBackward4(SqueezeBackward0):
     __slots__ = ("dim",)
 
 
+class SqueezeBackward3(SqueezeBackward0):  # squeeze_(): torch's in-place forms are their own nodes
+    __slots__ = ()
+
+
+class SqueezeBackward5(SqueezeBackward2):  # squeeze_(dims)
+    __slots__ = ()
+
+
 @aten("aten::squeeze")
 def squeeze(a, dim=None, _node=None):
     shape = a._data.shape
@@ -186,13 +194,17 @@ class UnsqueezeBackward0(Node):
         return (g.squeeze(self._dim),)
 
 
+class UnsqueezeBackward1(UnsqueezeBackward0):  # unsqueeze_
+    __slots__ = ()
+
+
 @aten("aten::unsqueeze")
-def unsqueeze(a, dim):
+def unsqueeze(a, dim, _node=UnsqueezeBackward0):
     d = a._wrap_dim(dim, a.ndim + 1)
     xp = xp_of(a._data)
     out = as_view(make(xp.expand_dims(a._data, d), a.dtype), a, lambda arr, d=d: xp.expand_dims(arr, d))
     if wants_grad(a):
-        node = UnsqueezeBackward0()
+        node = _node()
         node.dim, node._dim = as_uint64(dim), d
         attach(out, node, (a,))
     return out
@@ -288,13 +300,17 @@ class TransposeBackward0(Node):
         return (g.transpose(self._dim0, self._dim1),)
 
 
+class TransposeBackward1(TransposeBackward0):  # transpose_, swapdims_
+    __slots__ = ()
+
+
 @aten("aten::transpose")
-def transpose(a, dim0, dim1):
+def transpose(a, dim0, dim1, _node=TransposeBackward0):
     d0, d1 = a._wrap_dim(dim0), a._wrap_dim(dim1)
     xp = xp_of(a._data)
     out = as_view(make(xp.swapaxes(a._data, d0, d1), a.dtype), a, lambda arr: xp.swapaxes(arr, d0, d1))
     if wants_grad(a):
-        node = TransposeBackward0()
+        node = _node()
         node.dim0, node.dim1, node._dim0, node._dim1 = as_uint64(dim0), as_uint64(dim1), d0, d1
         attach(out, node, (a,))
     return out
@@ -309,13 +325,17 @@ class TBackward0(Node):
         return (g.t(),)
 
 
+class TBackward1(TBackward0):  # t_
+    pass
+
+
 @aten("aten::t")
-def t(a):
+def t(a, _node=TBackward0):
     if a.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
     out = as_view(make(a._data.T, a.dtype), a, lambda arr: arr.T)
     if wants_grad(a):
-        attach(out, TBackward0(), (a,))
+        attach(out, _node(), (a,))
     return out
 
 

@@ -347,3 +347,36 @@ def test_rounding_division_nodes_are_torchs(real_torch):
     """div(..., rounding_mode=) is DivBackward2 (zero gradients); // has no derivative: torch's NotImplemented
     node, which prints as <NotImplemented> and refuses backward."""
     assert _rounding_division_facts(gt) == _rounding_division_facts(real_torch)
+
+
+def _restriding_facts(T):
+    """t_, unsqueeze_, squeeze_ and transpose_ change a tensor's shape in place: values, torch's in-place
+    nodes and their saved values, versions, gradients, the leaf error, a view's base, strides."""
+    facts = []
+    a = T.arange(6.0).reshape(2, 3).requires_grad_()
+    for expr in ["unsqueeze_(0)", "unsqueeze_(-1)", "squeeze_()", "squeeze_(0)", "squeeze_((0,))", "t_()",
+                 "transpose_(0, 1)", "swapdims_(1, 0)", "swapaxes_(0, -1)"]:
+        x = (a * 1).unsqueeze(0) if expr.startswith("squeeze_") else a * 1
+        y = eval("x." + expr)
+        node = y.grad_fn
+        weights = T.arange(float(y.numel())).reshape(y.shape)
+        (g,) = T.autograd.grad((y * weights).sum(), a)
+        facts.append((expr, y is x, tuple(y.shape), str(y), node.name(),
+                      {k: getattr(node, k) for k in dir(node) if k.startswith("_saved")}, x._version, str(g)))
+    with pytest.raises(RuntimeError) as info:
+        T.ones(2, 3, requires_grad=True).t_()
+    facts.append(str(info.value))
+    b = T.arange(6.0).reshape(2, 3)
+    v = b[1]
+    v.unsqueeze_(0)
+    v.mul_(2)  # still a view of b, now of shape (1, 3)
+    facts.append((str(b), str(v)))
+    c = T.arange(6.0).reshape(2, 3)
+    c.t_()
+    facts.append((str(c), c.is_contiguous(), tuple(c.stride())))
+    return facts
+
+
+@pytest.mark.torch
+def test_restriding_inplace_ops_are_torchs(real_torch):
+    assert _restriding_facts(gt) == _restriding_facts(real_torch)
