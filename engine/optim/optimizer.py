@@ -51,6 +51,23 @@ def _run_closure(closure):
         return closure()
 
 
+def check_adam_arguments(lr, eps, betas, weight_decay, tensor_lr=False):
+    """The argument checks Adam, Adamax, NAdam and RAdam share, in torch's order and words.
+    tensor_lr: whether this optimizer also refuses a tensor lr of more than one element first."""
+    if tensor_lr and isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _profiled_step(step):
     """An optimizer's step inside torch's profiler label, "Optimizer.step#SGD.step"."""
 
