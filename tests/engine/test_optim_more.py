@@ -38,6 +38,24 @@ CASES = [
     ("adagrad_maximize", "Adagrad", dict(lr=0.05, eps=1e-6, maximize=True)),
 ]
 IDS = [c[0] for c in CASES]
+# Adadelta, Adamax, NAdam, RAdam: stepped in test_optim_extra.py (a longer trajectory, a missing gradient)
+NEWER_CASES = [
+    ("adadelta", "Adadelta", dict()),
+    ("adadelta_wd", "Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1)),
+    ("adadelta_maximize", "Adadelta", dict(lr=2.0, weight_decay=0.01, maximize=True)),
+    ("adamax", "Adamax", dict()),
+    ("adamax_wd", "Adamax", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("adamax_maximize", "Adamax", dict(lr=0.01, eps=1e-3, maximize=True)),
+    ("nadam", "NAdam", dict()),
+    ("nadam_wd", "NAdam", dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1, momentum_decay=0.01)),
+    ("nadam_decoupled_maximize", "NAdam", dict(lr=0.02, weight_decay=0.2, decoupled_weight_decay=True,
+                                               maximize=True)),
+    ("radam", "RAdam", dict()),
+    ("radam_rectified", "RAdam", dict(lr=0.05, betas=(0.8, 0.8))),
+    ("radam_rectified_decoupled", "RAdam", dict(lr=0.03, betas=(0.9, 0.8), eps=1e-4, weight_decay=0.2,
+                                                decoupled_weight_decay=True)),
+    ("radam_wd_maximize", "RAdam", dict(lr=0.01, betas=(0.7, 0.85), weight_decay=0.1, maximize=True)),
+]
 SHAPES = [(5, 7), (7,), ()]  # a matrix, a bias, a 0-d scalar
 
 
@@ -132,8 +150,12 @@ def test_resuming_from_state_dict_continues_the_same_trajectory(case):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
 
 
+# every optimiser's reprs: this file's cases and test_optim_extra's (the newer optimisers)
+_REPR_CASES = CASES + NEWER_CASES
+
+
 @pytest.mark.torch
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", _REPR_CASES, ids=[c[0] for c in _REPR_CASES])
 def test_repr_matches_torch(real_torch, case):
     _, name, kwargs = case
     ours = getattr(gt.optim, name)([gt.nn.Parameter(gt.ones(2))], **kwargs)
@@ -221,7 +243,8 @@ def _optimizer_rows(T, name):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam"])
 def test_step_and_zero_grad_are_labelled_in_the_profiler_as_torch(real_torch, name):
     """A training cell's profile shows torch's "Optimizer.step#Adam.step" and zero_grad rows."""
     assert _optimizer_rows(gt, name) == _optimizer_rows(real_torch, name) == [
