@@ -1,4 +1,4 @@
-"""The `gradtrace` command: the REPL (local, --existing, --kernel) and the `kernel` subcommands.
+"""The `gradtrace` command: the REPL (local, --existing, --kernel), the `kernel` subcommands and `lsp`.
 
 Imports stay inside the branches that need them: `gradtrace --help` must not load the engine,
 and the time to the first prompt is a measured promise (benchmarks/bench_startup.py).
@@ -13,6 +13,9 @@ _EPILOG = """kernel commands:
   gradtrace kernel install [--user | --sys-prefix | --prefix DIR]   register the Jupyter kernel
   gradtrace kernel start [--ip ADDR] [--connection-file FILE]       a standalone kernel to attach to
   gradtrace kernel --help                                            all of them
+
+editor commands:
+  gradtrace lsp [--existing [FILE]] [--tcp PORT]                     a language server for editors
 """
 
 
@@ -55,6 +58,9 @@ def main(argv=None):
     if argv and argv[0] == "kernel":
         from gradtrace.kernel.cli import kernel_main
         return kernel_main(argv[1:])
+    if argv and argv[0] == "lsp":
+        from .lsp.main import lsp_main
+        return lsp_main(argv[1:])
     args = build_parser().parse_args(argv)
 
     from .transport import ConnectError
