@@ -79,6 +79,9 @@ class Backend:
             return
         self.transport = transport
         transport.watch(self._idle_log, lambda: self._fail(self._death_sentence()))
+        # The service's first completion loads jedi and gives up before it is done (it answers
+        # within ~200 ms); ask once now so the user's first completion has jedi's kinds.
+        transport.complete("", 0)
 
     def _death_sentence(self):
         where = getattr(self.transport, "label", self.label)

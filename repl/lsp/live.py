@@ -16,6 +16,11 @@ _WORD_AFTER = re.compile(r"^\w*")
 _KIND = "(lambda o: ([c.__module__ + '.' + c.__qualname__ for c in type(o).__mro__], repr(o)))({})"
 _SIGNATURE = ("(lambda f, i=__import__('inspect'): (str(i.signature(f)), "
               "[str(p) for p in i.signature(f).parameters.values()], i.getdoc(f) or ''))({})")
+# the types of attributes (found statically: no property runs) or of bound names, for completion kinds
+_ATTRIBUTE_TYPES = ("(lambda o, i=__import__('inspect'): {{n: type(i.getattr_static(o, n, None)).__name__ "
+                    "for n in {names!r}}})({receiver})")
+_NAME_TYPES = "(lambda g: {{n: type(g[n]).__name__ for n in {names!r} if n in g}})(globals())"
+_RECEIVER = re.compile(r"([A-Za-z_][\w.]*)\.\w*$")
 _FAMILIES = {"tensor": ("Tensor", ("torch", "gradtrace.engine")),
              "module": ("Module", ("torch.nn", "gradtrace.engine.nn")),
              "optimizer": ("Optimizer", ("torch.optim", "gradtrace.engine.optim"))}
@@ -70,6 +75,32 @@ def describe(backend, name):
         head, marker, value = description.partition("Value:")
         description = head + marker + summarise(value) if marker else description
     return {"family": family, "text": description}
+
+
+def complete(backend, line, column):
+    """The service's complete_reply for `line`, with {match: type name} under "types" for the matches
+    it gave no type (the live namespace's dir() has none; the type of the object is enough for a kind)."""
+    reply = backend.complete(line, column)
+    if not reply:
+        return reply
+    typed = {entry.get("text"): entry.get("type")
+             for entry in reply.get("metadata", {}).get("_jupyter_types_experimental", [])}
+    untyped = [m for m in reply.get("matches", []) if typed.get(m) in (None, "<unknown>")]
+    reply["types"] = {m: t for m, t in typed.items() if t not in (None, "<unknown>")}
+    if untyped:
+        receiver = _RECEIVER.search(line[:column])
+        if receiver and _DOTTED.fullmatch(receiver.group(1)):
+            # a match may carry text before the attribute (the reply widens all to one start)
+            attributes = {m.rsplit(".", 1)[-1]: m for m in untyped}
+            found = _evaluate_literal(backend, _ATTRIBUTE_TYPES.format(names=list(attributes),
+                                                                       receiver=receiver.group(1)))
+        else:
+            attributes = {m: m for m in untyped if m.isidentifier()}
+            found = _evaluate_literal(backend, _NAME_TYPES.format(names=list(attributes)))
+        if isinstance(found, dict):
+            reply["types"].update({attributes[n]: f"python:{t}" for n, t in found.items()
+                                   if n in attributes and isinstance(t, str)})
+    return reply
 
 
 def signature(backend, name):

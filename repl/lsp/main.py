@@ -77,5 +77,9 @@ def lsp_main(argv=None):
         backend.close()
     if failure:
         print(failure[0], file=sys.stderr)
-        return 1
-    return 0 if server.shutdown_requested or args.tcp is not None else 1
+    code = 1 if failure else 0 if server.shutdown_requested or args.tcp is not None else 1
+    # Leave at once: a jedi thread may still be inferring (it cannot be stopped), and pygls' stdin
+    # reader may sit in a read; the interpreter would wait for both. The service and the kernel
+    # client were closed above, which is all the clean-up there is.
+    sys.stderr.flush()
+    os._exit(code)

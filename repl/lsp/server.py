@@ -29,13 +29,27 @@ LIVE_TIMEOUT_S = 2.5        # hover and signature help wait this long for the se
 COMPLETION_TIMEOUT_S = 1.0  # completion waits this long for the service and for jedi
 STATIC_TIMEOUT_S = 2.0      # hover, signatures and definitions wait this long for jedi
 
+_FUNCTION, _PROPERTY = types.CompletionItemKind.Function, types.CompletionItemKind.Property
 _COMPLETION_KINDS = {
+    # jedi's completion types
     "module": types.CompletionItemKind.Module, "class": types.CompletionItemKind.Class,
-    "instance": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,
+    "instance": types.CompletionItemKind.Variable, "function": _FUNCTION,
     "param": types.CompletionItemKind.Variable, "path": types.CompletionItemKind.File,
-    "keyword": types.CompletionItemKind.Keyword, "property": types.CompletionItemKind.Property,
+    "keyword": types.CompletionItemKind.Keyword, "property": _PROPERTY,
     "statement": types.CompletionItemKind.Variable,
+    # the Python types of live attributes and names (live.complete)
+    "python:function": _FUNCTION, "python:method_descriptor": _FUNCTION,
+    "python:builtin_function_or_method": _FUNCTION, "python:wrapper_descriptor": _FUNCTION,
+    "python:method": _FUNCTION, "python:classmethod": _FUNCTION, "python:staticmethod": _FUNCTION,
+    "python:property": _PROPERTY, "python:getset_descriptor": _PROPERTY, "python:member_descriptor": _PROPERTY,
+    "python:type": types.CompletionItemKind.Class, "python:module": types.CompletionItemKind.Module,
 }
+
+
+def _completion_kind(type_name):
+    if type_name is None or type_name == "<unknown>":
+        return None
+    return _COMPLETION_KINDS.get(type_name, types.CompletionItemKind.Variable)
 
 
 class RequestFailed(JsonRpcException):
@@ -52,7 +66,18 @@ def _server_version():
 
 
 class _Protocol(LanguageServerProtocol):
-    """pygls' protocol, telling the server when a request is cancelled (to interrupt a running command)."""
+    """pygls' protocol, telling the server when a request is cancelled (to interrupt a running
+    command), and answering a request whose params do not parse (pygls logs it and answers nothing,
+    which leaves the client waiting forever)."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" in data and isinstance(data.get("method"), str):
+                error = JsonRpcInvalidParams(f"the params of {data['method']} are not what the LSP specifies")
+                self._send_response(data["id"], error=error.to_response_error())
+            raise
 
     def _handle_cancel_notification(self, msg_id):
         self._server.cancelled(msg_id)
@@ -89,6 +114,7 @@ class GradtraceServer(LanguageServer):
     def start_backend(self):
         self._loop = asyncio.get_running_loop()
         self.backend.start(self.tell, self.log, self.send_report)
+        static.submit(static.completions, "", None, 1, 0)  # jedi's import and set-up, before the first request
 
     # -- waiting for the service -----------------------------------------------------------------
     async def ask(self, fn, *args, timeout):
@@ -146,8 +172,8 @@ class GradtraceServer(LanguageServer):
         document = self.document(uri)
         lines = document.lines
         code = code_of(lines, first, stop)
-        if not self.backend.alive:
-            raise RequestFailed(self.backend.failure or "gradtrace: the language service is still starting.")
+        if self.backend.failure:  # (a service still starting is fine: the run queues behind its start)
+            raise RequestFailed(self.backend.failure)
         collector = OutcomeCollector(self.log, lambda report, text: self.send_report(report, text, uri))
         future = self.backend.submit(self.backend.execute, code, collector)
         request_id = self.protocol.msg_id
@@ -299,30 +325,32 @@ def build_server(backend):
         text = lines[line].rstrip("\r\n")
         column = min(column, len(text))
         live_reply, static_found = await asyncio.gather(
-            ls.ask(ls.backend.complete, text, column, timeout=COMPLETION_TIMEOUT_S) if ls.backend.alive
+            ls.ask(live.complete, ls.backend, text, column, timeout=COMPLETION_TIMEOUT_S) if ls.backend.alive
             else asyncio.sleep(0),
             ls.ask_jedi(static.completions, document.source, document.path, line + 1, column,
                         timeout=COMPLETION_TIMEOUT_S))
         found = []  # (start column, text, jedi type)
         if live_reply:
             start = live_reply.get("cursor_start", column)
-            types_by_text = {entry.get("text"): entry.get("type") for entry in
-                             live_reply.get("metadata", {}).get("_jupyter_types_experimental", [])}
-            found.extend((start, match, types_by_text.get(match)) for match in live_reply.get("matches", []))
+            kinds = live_reply.get("types", {})
+            found.extend((start, match, kinds.get(match)) for match in live_reply.get("matches", []))
         for name, kind, prefix_length in static_found or []:
             found.append((column - prefix_length, name, kind))
-        items, seen = [], set()
+        items = {}  # the line as it would read after the completion -> item (the live one first)
         for start, match, kind in found:
             result = text[:start] + match
-            if start < 0 or start > column or result in seen:
+            if start < 0 or start > column:
                 continue
-            seen.add(result)
-            span = document.range_to_client_units(
-                _server_range(line, start, line, column))
-            items.append(types.CompletionItem(
-                label=match, kind=_COMPLETION_KINDS.get(kind, types.CompletionItemKind.Text),
-                sort_text=f"{len(items):05d}", text_edit=types.TextEdit(range=span, new_text=match)))
-        return types.CompletionList(is_incomplete=False, items=items)
+            known = _completion_kind(kind)
+            if result in items:
+                if items[result].kind == types.CompletionItemKind.Text and known is not None:
+                    items[result].kind = known  # the live namespace's dir() knows no kinds; jedi may
+                continue
+            span = document.range_to_client_units(_server_range(line, start, line, column))
+            items[result] = types.CompletionItem(
+                label=match, kind=known or types.CompletionItemKind.Text, sort_text=f"{len(items):05d}",
+                text_edit=types.TextEdit(range=span, new_text=match))
+        return types.CompletionList(is_incomplete=False, items=list(items.values()))
 
     @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
                     types.SignatureHelpOptions(trigger_characters=["(", ","]))

@@ -1,17 +1,20 @@
 """Static analysis of the document with jedi: what needs no running service.
 
-jedi is not thread-safe, so every call goes through one worker thread; callers bound the wait.
+Callers bound the wait; a call that runs over keeps going in the background (jedi cannot be
+stopped), and warms jedi's caches for the next. The first look into a big package (real torch:
+~10 s) must not hold up every later request, so calls get a few threads rather than one; each
+builds its own jedi.Script and shares only parso's module cache.
 """
 import concurrent.futures
 
 from ..transport import keep_sigint_off_this_thread
 
-_worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradtrace-jedi",
+_worker = concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix="gradtrace-jedi",
                                                 initializer=keep_sigint_off_this_thread)
 
 
 def submit(fn, *args):
-    """Run fn(*args) on jedi's thread; a concurrent Future."""
+    """Run fn(*args) on a jedi thread; a concurrent Future."""
     return _worker.submit(fn, *args)
 
 
