@@ -6,14 +6,10 @@ sockets must stay with one thread. So the LSP server runs its asyncio loop on an
 hands work here as jobs; a job that waited past its deadline (the service was busy running code) is
 dropped, and the server answers from static analysis instead.
 """
-import concurrent.futures
-import queue
-import threading
-import time
-
 from ..local import LocalTransport, _ServiceEvents
 from ..remote import RemoteTransport
 from ..transport import ConnectError, KernelDied
+from .jobs import JobQueue
 from .outcome import OutcomeCollector
 
 EVALUATE_TIMEOUT_S = 2.0
@@ -54,7 +50,7 @@ class Backend:
         self.existing = existing          # None: in-process; "" or a path: attach to a kernel
         self.transport = None
         self.failure = None               # one sentence once the service is unreachable or dead
-        self._jobs = queue.Queue()
+        self._jobs = JobQueue()
         self._on_failure = lambda sentence: None
         self._idle_log = None
 
@@ -75,7 +71,7 @@ class Backend:
             else:
                 transport = _LiveRemote.attach(self.existing or None)
         except ConnectError as error:
-            self._fail(str(error))
+            self._fail(f"gradtrace: {error}")
             return
         self.transport = transport
         transport.watch(self._idle_log, lambda: self._fail(self._death_sentence()))
@@ -100,29 +96,11 @@ class Backend:
     # -- the job queue ------------------------------------------------------------------------------
     def submit(self, fn, *args, deadline=None):
         """Run fn(*args) on the main thread; a concurrent Future of its result."""
-        future = concurrent.futures.Future()
-        self._jobs.put((future, fn, args, deadline))
-        return future
+        return self._jobs.submit(fn, *args, deadline=deadline)
 
     def serve(self, stop):
         """Run jobs on this (the main) thread until `stop` is set."""
-        while not stop.is_set():
-            try:
-                future, fn, args, deadline = self._jobs.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if deadline is not None and time.monotonic() > deadline:
-                future.cancel()
-                continue
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except KernelDied:
-                self._fail(self._death_sentence())
-                future.set_result(None)
-            except BaseException as error:  # noqa: BLE001 - a failing job must not end the server
-                future.set_exception(error)
+        self._jobs.serve(stop)
 
     def close(self):
         """Detach from the service; a kernel this server attached to keeps running."""
@@ -137,7 +115,11 @@ class Backend:
         """Run an input; the transport's ExecuteReply, or None when the service is gone."""
         if not self.alive:
             return None
-        return self.transport.execute(code, collector)
+        try:
+            return self.transport.execute(code, collector)
+        except KernelDied:
+            self._fail(self._death_sentence())
+            return None
 
     def complete(self, code, cursor_pos):
         return self.transport.complete(code, cursor_pos) if self.alive else None

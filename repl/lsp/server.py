@@ -6,6 +6,7 @@ hover, completion and signature help then answer from jedi's static view of the 
 """
 import asyncio
 import concurrent.futures
+import re
 import time
 from importlib.metadata import PackageNotFoundError, version
 
@@ -26,9 +27,10 @@ from .source import call_at, cell_around, code_of, raised_at, selected_lines
 RUN_FILE, RUN_RANGE, INTERRUPT = "gradtrace.runFile", "gradtrace.runRange", "gradtrace.interrupt"
 REPORT_NOTIFICATION = "gradtrace/report"
 LIVE_TIMEOUT_S = 2.5        # hover and signature help wait this long for the service
-COMPLETION_TIMEOUT_S = 1.0  # completion waits this long for the service and for jedi
-STATIC_TIMEOUT_S = 2.0      # hover, signatures and definitions wait this long for jedi
+COMPLETION_TIMEOUT_S = 1.5  # completion waits this long for the service and for jedi
+STATIC_TIMEOUT_S = 5.0      # hover, signatures and definitions wait this long for jedi (its first call imports it)
 
+_ATTRIBUTE = re.compile(r"[A-Za-z_][\w.]*\.\w*$")
 _FUNCTION, _PROPERTY = types.CompletionItemKind.Function, types.CompletionItemKind.Property
 _COMPLETION_KINDS = {
     # jedi's completion types
@@ -123,7 +125,7 @@ class GradtraceServer(LanguageServer):
         return await self._wait(future, timeout)
 
     async def ask_jedi(self, fn, *args, timeout=STATIC_TIMEOUT_S):
-        return await self._wait(static.submit(fn, *args), timeout)
+        return await self._wait(static.submit(fn, *args, timeout=timeout), timeout)
 
     @staticmethod
     async def _wait(future, timeout):
@@ -324,11 +326,22 @@ def build_server(backend):
         document, lines, line, column = located
         text = lines[line].rstrip("\r\n")
         column = min(column, len(text))
-        live_reply, static_found = await asyncio.gather(
-            ls.ask(live.complete, ls.backend, text, column, timeout=COMPLETION_TIMEOUT_S) if ls.backend.alive
-            else asyncio.sleep(0),
-            ls.ask_jedi(static.completions, document.source, document.path, line + 1, column,
-                        timeout=COMPLETION_TIMEOUT_S))
+        asking_live = ls.ask(live.complete, ls.backend, text, column, timeout=COMPLETION_TIMEOUT_S) \
+            if ls.backend.alive else asyncio.sleep(0)
+        asking_jedi = ls.ask_jedi(static.completions, document.source, document.path, line + 1, column,
+                                  timeout=COMPLETION_TIMEOUT_S)
+        if _ATTRIBUTE.search(text[:column]):
+            # After a dot the service's answer is jedi's over the live object; jedi on the document
+            # is asked only without one (inferring `torch.tensor(...)` statically means parsing all
+            # of real torch: ten seconds the live object spares).
+            live_reply = await asking_live
+            if live_reply and live_reply.get("matches"):
+                asking_jedi.close()  # never started
+                static_found = None
+            else:
+                static_found = await asking_jedi
+        else:
+            live_reply, static_found = await asyncio.gather(asking_live, asking_jedi)
         found = []  # (start column, text, jedi type)
         if live_reply:
             start = live_reply.get("cursor_start", column)

@@ -1,21 +1,33 @@
 """Static analysis of the document with jedi: what needs no running service.
 
-Callers bound the wait; a call that runs over keeps going in the background (jedi cannot be
-stopped), and warms jedi's caches for the next. The first look into a big package (real torch:
-~10 s) must not hold up every later request, so calls get a few threads rather than one; each
-builds its own jedi.Script and shares only parso's module cache.
+jedi is not thread-safe (two Scripts at once can break its compiled-module access), so every call
+runs on one thread; callers bound their wait, and a call whose caller gave up before it started is
+dropped. A call that runs over keeps going (jedi cannot be stopped) and warms jedi's caches.
 """
-import concurrent.futures
+import threading
+import time
 
 from ..transport import keep_sigint_off_this_thread
+from .jobs import JobQueue
 
-_worker = concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix="gradtrace-jedi",
-                                                initializer=keep_sigint_off_this_thread)
+_jobs = JobQueue()
+_thread = None
+_start_lock = threading.Lock()
 
 
-def submit(fn, *args):
-    """Run fn(*args) on a jedi thread; a concurrent Future."""
-    return _worker.submit(fn, *args)
+def _serve():
+    keep_sigint_off_this_thread()
+    _jobs.serve()
+
+
+def submit(fn, *args, timeout=None):
+    """Run fn(*args) on jedi's thread (dropped if not started within `timeout` s); a concurrent Future."""
+    global _thread
+    with _start_lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_serve, name="gradtrace-jedi", daemon=True)
+            _thread.start()
+    return _jobs.submit(fn, *args, deadline=None if timeout is None else time.monotonic() + timeout)
 
 
 def _script(source, path):
