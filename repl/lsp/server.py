@@ -96,6 +96,7 @@ class GradtraceServer(LanguageServer):
         self.shutdown_requested = False
         self._loop = None
         self._runs = {}   # request id -> the Future of the run it started
+        self.last_uri = None  # the document last opened or edited: what runFile without arguments runs
 
     # -- sending from any thread -----------------------------------------------------------------
     def _soon(self, fn, *args):
@@ -276,10 +277,10 @@ def build_server(backend):
     # -- commands ----------------------------------------------------------------------------------
     @server.command(RUN_FILE)
     async def run_file(ls, *args):
-        if len(args) != 1:
+        if len(args) > 1 or not args and ls.last_uri is None:
             raise JsonRpcInvalidParams(f"gradtrace.runFile expects [uri]; got {list(args)!r}")
-        document = ls.document(args[0])
-        return await ls.run_lines(args[0], 0, len(document.lines))
+        uri = args[0] if args else ls.last_uri  # a command palette passes no arguments
+        return await ls.run_lines(uri, 0, len(ls.document(uri).lines))
 
     @server.command(RUN_RANGE)
     async def run_range(ls, *args):
@@ -421,9 +422,19 @@ def build_server(backend):
                     label=label, kind=types.InlayHintKind.Type, padding_left=True))
         return hints
 
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls, params: types.DidOpenTextDocumentParams):
+        ls.last_uri = params.text_document.uri
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls, params: types.DidChangeTextDocumentParams):
+        ls.last_uri = params.text_document.uri
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams):
         ls.hints.forget(params.text_document.uri)
+        if ls.last_uri == params.text_document.uri:
+            ls.last_uri = None
 
     return server
 
