@@ -6,6 +6,7 @@ hover, completion and signature help then answer from jedi's static view of the 
 """
 import asyncio
 import concurrent.futures
+import functools
 import re
 import time
 from importlib.metadata import PackageNotFoundError, version
@@ -230,6 +231,16 @@ class GradtraceServer(LanguageServer):
         return types.MarkupKind.Markdown in formats
 
 
+def _at_position(handler):
+    """A textDocument/* handler at a position, called as handler(ls, params, document, lines, line,
+    column) with the column in code points; a position outside the document answers None."""
+    @functools.wraps(handler)
+    async def located(ls, params):
+        place = ls.locate(params)
+        return None if place is None else await handler(ls, params, *place)
+    return located
+
+
 def _range_argument(value):
     """A Range from a command argument ({"start": {"line", "character"}, "end": ...})."""
     try:
@@ -302,11 +313,8 @@ def build_server(backend):
 
     # -- live features -----------------------------------------------------------------------------
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls, params: types.HoverParams):
-        located = ls.locate(params)
-        if located is None:
-            return None
-        document, lines, line, column = located
+    @_at_position
+    async def hover(ls, params: types.HoverParams, document, lines, line, column):
         name = live.dotted_name_at(lines[line].rstrip("\r\n"), column)
         if name is None:
             return None
@@ -320,11 +328,8 @@ def build_server(backend):
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=["."], resolve_provider=False))
-    async def completion(ls, params: types.CompletionParams):
-        located = ls.locate(params)
-        if located is None:
-            return None
-        document, lines, line, column = located
+    @_at_position
+    async def completion(ls, params: types.CompletionParams, document, lines, line, column):
         text = lines[line].rstrip("\r\n")
         column = min(column, len(text))
         asking_live = ls.ask(live.complete, ls.backend, text, column, timeout=COMPLETION_TIMEOUT_S) \
@@ -368,11 +373,8 @@ def build_server(backend):
 
     @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
                     types.SignatureHelpOptions(trigger_characters=["(", ","]))
-    async def signature_help(ls, params: types.SignatureHelpParams):
-        located = ls.locate(params)
-        if located is None:
-            return None
-        document, lines, line, column = located
+    @_at_position
+    async def signature_help(ls, params: types.SignatureHelpParams, document, lines, line, column):
         before = "".join(lines[:line]) + lines[line][:column]
         call = call_at(before)
         if call is None:
@@ -394,11 +396,8 @@ def build_server(backend):
             active_signature=0, active_parameter=signatures[0][3])
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    async def definition(ls, params: types.DefinitionParams):
-        located = ls.locate(params)
-        if located is None:
-            return None
-        document, lines, line, column = located
+    @_at_position
+    async def definition(ls, params: types.DefinitionParams, document, lines, line, column):
         found = await ls.ask_jedi(static.definitions, document.source, document.path, line + 1, column)
         return [types.Location(uri=from_fs_path(str(path)) or params.text_document.uri,
                                range=types.Range(start=types.Position(line=row - 1, character=col),

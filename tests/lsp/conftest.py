@@ -38,13 +38,15 @@ class StartedKernel:
         self.connection_file = str(connection_file)
         self.process = subprocess.Popen(
             gradtrace_command() + ["kernel", "start", "--connection-file", self.connection_file],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.connection_file):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("`gradtrace kernel start` did not write its connection file")
-            time.sleep(0.05)
-        time.sleep(0.2)  # the file is written just before the kernel starts serving
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # It prints how to attach once its sockets are bound and the file is written.
+        printed = []
+        for line in self.process.stdout:
+            printed.append(line)
+            if line.startswith("Attach the REPL:"):
+                break
+        else:
+            raise RuntimeError(f"`gradtrace kernel start` ended: {''.join(printed)}")
 
     def answers(self, timeout=10):
         """Whether the kernel answers kernel_info (it is alive and serving)."""
@@ -53,20 +55,20 @@ class StartedKernel:
         client.load_connection_file()
         client.start_channels()
         try:
-            return client.kernel_info(reply=True, timeout=timeout)["content"]["status"] == "ok"
-        except TimeoutError:
+            client.wait_for_ready(timeout=timeout)  # kernel_info answered
+            return True
+        except RuntimeError:
             return False
         finally:
             client.stop_channels()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        self.process.terminate()  # (Popen sends nothing to a process that has ended)
+        try:
+            self.process.communicate(timeout=10)  # drains what it still prints, so it never blocks on a pipe
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate(timeout=5)
 
 
 async def start_server(args, env, root_uri):
