@@ -121,6 +121,12 @@ class GradtraceServer(LanguageServer):
         static.submit(static.completions, "", None, 1, 0)  # jedi's import and set-up, before the first request
 
     # -- waiting for the service -----------------------------------------------------------------
+    @property
+    def live(self):
+        """Whether live values can be asked for now: the service answers, and no run is keeping it busy
+        (its answer would come after the run; static analysis answers at once instead)."""
+        return self.backend.alive and not self._runs
+
     async def ask(self, fn, *args, timeout):
         """fn(*args) on the backend's thread, or None when it is busy, gone, or fails."""
         future = self.backend.submit(fn, *args, deadline=time.monotonic() + timeout)
@@ -318,7 +324,7 @@ def build_server(backend):
         name = live.dotted_name_at(lines[line].rstrip("\r\n"), column)
         if name is None:
             return None
-        found = await ls.ask(live.describe, ls.backend, name, timeout=LIVE_TIMEOUT_S) if ls.backend.alive else None
+        found = await ls.ask(live.describe, ls.backend, name, timeout=LIVE_TIMEOUT_S) if ls.live else None
         if found is not None:
             return types.Hover(contents=_hover_markup(ls, name, found))
         helped = await ls.ask_jedi(static.help_text, document.source, document.path, line + 1, column)
@@ -333,7 +339,7 @@ def build_server(backend):
         text = lines[line].rstrip("\r\n")
         column = min(column, len(text))
         asking_live = ls.ask(live.complete, ls.backend, text, column, timeout=COMPLETION_TIMEOUT_S) \
-            if ls.backend.alive else asyncio.sleep(0)
+            if ls.live else asyncio.sleep(0)
         asking_jedi = ls.ask_jedi(static.completions, document.source, document.path, line + 1, column,
                                   timeout=COMPLETION_TIMEOUT_S)
         if _ATTRIBUTE.search(text[:column]):
@@ -380,7 +386,7 @@ def build_server(backend):
         if call is None:
             return None
         callee, active = call
-        found = await ls.ask(live.signature, ls.backend, callee, timeout=LIVE_TIMEOUT_S) if ls.backend.alive else None
+        found = await ls.ask(live.signature, ls.backend, callee, timeout=LIVE_TIMEOUT_S) if ls.live else None
         if found is not None:
             text, parameters, doc = found
             signatures = [(f"{callee}{text}", parameters, doc, active)]

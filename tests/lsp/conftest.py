@@ -101,7 +101,7 @@ async def lsp(request, lsp_root):
     kernel = None
     if request.param == "existing":
         kernel = request.getfixturevalue("started_kernel")
-        args = ["--existing", kernel.connection_file]
+        args = ["--existing"]  # no file: the newest in the runtime dir, this kernel's (one test names it)
     client = await start_server(args, env, lsp_root.as_uri())
     session = Session(client, lsp_root, request.param, kernel)
     yield session
