@@ -32,6 +32,12 @@ def dotted_name_at(line, column):
     return name if _DOTTED.fullmatch(name) else None
 
 
+def receiver_of(before):
+    """The dotted name before the last dot of the text before the cursor (`w.requires_gr` -> `w`), or None."""
+    match = _RECEIVER.search(before)
+    return match.group(1) if match and _DOTTED.fullmatch(match.group(1)) else None
+
+
 def _family(class_names):
     for family, (qualname, packages) in _FAMILIES.items():
         for full in class_names:
@@ -88,12 +94,12 @@ def complete(backend, line, column):
     untyped = [m for m in reply.get("matches", []) if typed.get(m) in (None, "<unknown>")]
     reply["types"] = {m: t for m, t in typed.items() if t not in (None, "<unknown>")}
     if untyped:
-        receiver = _RECEIVER.search(line[:column])
-        if receiver and _DOTTED.fullmatch(receiver.group(1)):
+        receiver = receiver_of(line[:column])
+        if receiver is not None:
             # a match may carry text before the attribute (the reply widens all to one start)
             attributes = {m.rsplit(".", 1)[-1]: m for m in untyped}
             found = _evaluate_literal(backend, _ATTRIBUTE_TYPES.format(names=list(attributes),
-                                                                       receiver=receiver.group(1)))
+                                                                       receiver=receiver))
         else:
             attributes = {m: m for m in untyped if m.isidentifier()}
             found = _evaluate_literal(backend, _NAME_TYPES.format(names=list(attributes)))

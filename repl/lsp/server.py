@@ -5,9 +5,7 @@ Backend's thread and is awaited with a bound, so a busy or dead service never st
 hover, completion and signature help then answer from jedi's static view of the document.
 """
 import asyncio
-import concurrent.futures
 import functools
-import re
 import time
 from importlib.metadata import PackageNotFoundError, version
 
@@ -21,6 +19,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from gradtrace.kernel.runner import input_filename
 
 from . import live, static
+from .completion import completion_items
 from .hints import RunHints
 from .outcome import OutcomeCollector
 from .source import call_at, cell_around, code_of, raised_at, selected_lines
@@ -30,30 +29,6 @@ REPORT_NOTIFICATION = "gradtrace/report"
 LIVE_TIMEOUT_S = 2.5        # hover and signature help wait this long for the service
 COMPLETION_TIMEOUT_S = 1.5  # completion waits this long for the service and for jedi
 STATIC_TIMEOUT_S = 5.0      # hover, signatures and definitions wait this long for jedi (its first call imports it)
-
-_ATTRIBUTE = re.compile(r"[A-Za-z_][\w.]*\.\w*$")
-_FUNCTION, _PROPERTY = types.CompletionItemKind.Function, types.CompletionItemKind.Property
-_COMPLETION_KINDS = {
-    # jedi's completion types
-    "module": types.CompletionItemKind.Module, "class": types.CompletionItemKind.Class,
-    "instance": types.CompletionItemKind.Variable, "function": _FUNCTION,
-    "param": types.CompletionItemKind.Variable, "path": types.CompletionItemKind.File,
-    "keyword": types.CompletionItemKind.Keyword, "property": _PROPERTY,
-    "statement": types.CompletionItemKind.Variable,
-    # the Python types of live attributes and names (live.complete)
-    "python:function": _FUNCTION, "python:method_descriptor": _FUNCTION,
-    "python:builtin_function_or_method": _FUNCTION, "python:wrapper_descriptor": _FUNCTION,
-    "python:method": _FUNCTION, "python:classmethod": _FUNCTION, "python:staticmethod": _FUNCTION,
-    "python:property": _PROPERTY, "python:getset_descriptor": _PROPERTY, "python:member_descriptor": _PROPERTY,
-    "python:type": types.CompletionItemKind.Class, "python:module": types.CompletionItemKind.Module,
-}
-
-
-def _completion_kind(type_name):
-    if type_name is None or type_name == "<unknown>":
-        return None
-    return _COMPLETION_KINDS.get(type_name, types.CompletionItemKind.Variable)
-
 
 class RequestFailed(JsonRpcException):
     """LSP's RequestFailed: the request was valid, but the service cannot do it now."""
@@ -139,7 +114,7 @@ class GradtraceServer(LanguageServer):
     async def _wait(future, timeout):
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-        except (asyncio.TimeoutError, concurrent.futures.CancelledError):
+        except (asyncio.TimeoutError, asyncio.CancelledError):  # (a job dropped unrun arrives as cancelled)
             future.cancel()
             return None
         except Exception:  # noqa: BLE001 - a failing query answers nothing rather than breaking the editor
@@ -190,7 +165,7 @@ class GradtraceServer(LanguageServer):
         self._runs[request_id] = future
         try:
             reply = await asyncio.wrap_future(future)
-        except concurrent.futures.CancelledError:
+        except asyncio.CancelledError:
             raise RequestFailed("the run was cancelled before it started") from None
         finally:
             self._runs.pop(request_id, None)
@@ -342,7 +317,7 @@ def build_server(backend):
             if ls.live else asyncio.sleep(0)
         asking_jedi = ls.ask_jedi(static.completions, document.source, document.path, line + 1, column,
                                   timeout=COMPLETION_TIMEOUT_S)
-        if _ATTRIBUTE.search(text[:column]):
+        if live.receiver_of(text[:column]) is not None:
             # After a dot the service's answer is jedi's over the live object; jedi on the document
             # is asked only without one (inferring `torch.tensor(...)` statically means parsing all
             # of real torch: ten seconds the live object spares).
@@ -354,28 +329,9 @@ def build_server(backend):
                 static_found = await asking_jedi
         else:
             live_reply, static_found = await asyncio.gather(asking_live, asking_jedi)
-        found = []  # (start column, text, jedi type)
-        if live_reply:
-            start = live_reply.get("cursor_start", column)
-            kinds = live_reply.get("types", {})
-            found.extend((start, match, kinds.get(match)) for match in live_reply.get("matches", []))
-        for name, kind, prefix_length in static_found or []:
-            found.append((column - prefix_length, name, kind))
-        items = {}  # the line as it would read after the completion -> item (the live one first)
-        for start, match, kind in found:
-            result = text[:start] + match
-            if start < 0 or start > column:
-                continue
-            known = _completion_kind(kind)
-            if result in items:
-                if items[result].kind == types.CompletionItemKind.Text and known is not None:
-                    items[result].kind = known  # the live namespace's dir() knows no kinds; jedi may
-                continue
-            span = document.range_to_client_units(_server_range(line, start, line, column))
-            items[result] = types.CompletionItem(
-                label=match, kind=known or types.CompletionItemKind.Text, sort_text=f"{len(items):05d}",
-                text_edit=types.TextEdit(range=span, new_text=match))
-        return types.CompletionList(is_incomplete=False, items=list(items.values()))
+        items = completion_items(text, column, live_reply, static_found,
+                                 lambda start: document.range_to_client_units(_server_range(line, start, line, column)))
+        return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
                     types.SignatureHelpOptions(trigger_characters=["(", ","]))

@@ -157,6 +157,16 @@ class Session:
         return await self.client.text_document_completion_async(
             types.CompletionParams(**self._at(uri, line, character)))
 
+    async def complete_until(self, uri, line, character, wanted, tries=5):
+        """Completion labels once they include all of `wanted`. Completion is bounded in time: while
+        jedi warms up (its first answers take seconds on a loaded machine) a reply may come without
+        jedi's part, so ask again, as an editor does on the next keystroke."""
+        for _ in range(tries):
+            items = {item.label: item for item in (await self.complete(uri, line, character)).items}
+            if set(wanted) <= set(items):
+                break
+        return items
+
     async def signature_help(self, uri, line, character):
         return await self.client.text_document_signature_help_async(
             types.SignatureHelpParams(**self._at(uri, line, character)))

@@ -93,8 +93,8 @@ async def test_completion_merges_the_live_namespace_with_jedi(lsp):
     # `loc` is bound by no run: jedi finds it in the document; `local_tensor` is live
     uri = lsp.open("complete.py", "local_tensor = None\nloc = 1\nlo\n")
     await lsp.run_range(uri, (0, 0), (0, 19))
-    names = {item.label: item.kind for item in (await lsp.complete(uri, 2, 2)).items}
-    assert names.get("loc") == types.CompletionItemKind.Variable and "local_tensor" in names
+    items = await lsp.complete_until(uri, 2, 2, ["loc", "local_tensor"])
+    assert items["loc"].kind == types.CompletionItemKind.Variable and "local_tensor" in items
 
     uri = lsp.open("complete_live.py", TUTORIAL + "w.requires_gr\n")
     await lsp.run_range(uri, (0, 0), (4, 21))

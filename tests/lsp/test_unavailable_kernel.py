@@ -24,13 +24,7 @@ async def static_features_still_work(session):
     uri = session.open("static.py", DOCUMENT)
     hover = await session.hover(uri, 4, 1)
     assert "scale(t, factor=2.0)" in hover.contents.value and "Multiply t by factor." in hover.contents.value
-    # completion is bounded in time: while jedi warms up (its first completion takes a second or
-    # more on a loaded machine) an answer may come without jedi's part, so ask until it has it
-    for _ in range(5):
-        names = {item.label for item in (await session.complete(uri, 4, 3)).items}
-        if "scale" in names:
-            break
-    assert "scale" in names
+    assert "scale" in await session.complete_until(uri, 4, 3, ["scale"])
     with pytest.raises(JsonRpcException, match="gradtrace: "):
         await session.run_file(uri)
     return uri
