@@ -109,10 +109,15 @@ async def test_completion_merges_the_live_namespace_with_jedi(lsp):
 
 
 async def test_signature_help_and_definition(lsp):
-    uri = lsp.open("signature.py", "def blend(a, b, weight=0.5):\n    return a\n\nblend(1, \n")
+    uri = lsp.open("signature.py", "def blend(a, b, weight=0.5):\n    return a\n\nblend(1, \n"
+                                   "import torch\ntorch.ones(2, 3, requires_grad=\n")
     await lsp.run_range(uri, (0, 0), (1, 12))
     help = await lsp.signature_help(uri, 3, 9)
     assert help.signatures[0].label == "blend(a, b, weight=0.5)" and help.active_parameter == 1
+    assert [p.label for p in help.signatures[0].parameters] == ["a", "b", "weight=0.5"]
+    await lsp.run_range(uri, (4, 0), (4, 12))  # the engine's function, live
+    engine = (await lsp.signature_help(uri, 5, 31)).signatures[0]
+    assert engine.label.startswith("torch.ones(") and "requires_grad=False" in engine.label
     locations = await lsp.definition(uri, 3, 1)
     assert [(location.uri, location.range.start.line) for location in locations] == [(uri, 0)]
 
