@@ -190,6 +190,10 @@ async def test_bad_requests_get_errors_or_empty_results_and_the_server_lives(lsp
         await lsp.raw_request("textDocument/hover", {"textDocument": 5}, f"malformed-{lsp.backend}")
     with pytest.raises(JsonRpcException, match="gradtrace/noSuchMethod"):
         await lsp.raw_request("gradtrace/noSuchMethod", {}, f"unknown-{lsp.backend}")
+    # bytes written straight to file descriptor 1 (a C library printing) go to stderr, not into the protocol
+    lsp.change(uri, 2, "import os\nos.write(1, b'Content-Length: 5\\r\\n\\r\\nhello')\nprint('fine')\n")
+    result = await lsp.run_file(uri)
+    assert result["status"] == "ok" and result["output"] == "fine\n"
     assert (await lsp.run_file(uri))["status"] == "ok"  # still serving
 
 

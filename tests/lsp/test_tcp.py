@@ -6,7 +6,6 @@ import subprocess
 import pytest
 from lsprotocol import types
 from pytest_lsp import make_test_lsp_client
-from pytest_lsp.client import client_capabilities
 
 from conftest import gradtrace_command, private_env
 
@@ -38,7 +37,9 @@ async def test_tcp_serves_on_localhost_and_runs_a_file(tmp_path):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         client = await connect(port, process)
-        client.capabilities = client_capabilities("neovim")
+        # a client that shows plain text only: hover answers in plain text
+        client.capabilities = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
+            hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.PlainText])))
         await client.initialize_async(types.InitializeParams(capabilities=client.capabilities))
         client.initialized(types.InitializedParams())
         path = tmp_path / "tcp.py"
@@ -48,6 +49,10 @@ async def test_tcp_serves_on_localhost_and_runs_a_file(tmp_path):
         result = await asyncio.wait_for(client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="gradtrace.runFile")), 60)  # no arguments: the open document
         assert result["status"] == "ok" and result["report"]["bound"][0]["name"] == "t"
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()), position=types.Position(line=1, character=0)))
+        assert hover.contents.kind == types.MarkupKind.PlainText
+        assert "Shape:         [3]" in hover.contents.value and "tensor([2., 2., 2.])" in hover.contents.value
         await client.shutdown_async(None)
         client.exit(None)
         assert process.wait(20) == 0
