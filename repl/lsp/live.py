@@ -12,8 +12,10 @@ from gradtrace.kernel.report import REPR_LIMIT
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _NAME_BEFORE = re.compile(r"[\w.]*$")
 _WORD_AFTER = re.compile(r"^\w*")
-# (the names of the object's classes, its repr): enough to tell a tensor, module or optimizer apart
-_KIND = "(lambda o: ([c.__module__ + '.' + c.__qualname__ for c in type(o).__mro__], repr(o)))({})"
+MODULE_REPR_LIMIT = 4000  # characters of a module's or optimizer's repr a hover shows
+# (the names of the object's classes, the start of its repr): enough to tell a tensor, module or optimizer apart
+_KIND = ("(lambda o: ([c.__module__ + '.' + c.__qualname__ for c in type(o).__mro__], "
+         f"repr(o)[:{MODULE_REPR_LIMIT + 1}]))({{}})")
 _SIGNATURE = ("(lambda f, i=__import__('inspect'): (str(i.signature(f)), "
               "[str(p) for p in i.signature(f).parameters.values()], i.getdoc(f) or ''))({})")
 # the types of attributes (found statically: no property runs) or of bound names, for completion kinds
@@ -72,7 +74,7 @@ def describe(backend, name):
     class_names, text = found
     family = _family(class_names) or "object"
     if family in ("module", "optimizer"):
-        return {"family": family, "text": summarise(text, 4000)}
+        return {"family": family, "text": summarise(text, MODULE_REPR_LIMIT)}
     reply = backend.inspect(name, len(name))
     if not reply or not reply.get("found"):
         return {"family": family, "text": summarise(text)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import gradtrace_command, private_env
+from lsp_harness import gradtrace_command, private_env
 
 NVIM = shutil.which("nvim")
 SESSION = Path(__file__).with_name("data") / "nvim_session.lua"

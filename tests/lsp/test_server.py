@@ -7,6 +7,8 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from lsp_harness import private_env, start_server
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TUTORIAL = """\
@@ -199,7 +201,6 @@ async def test_bad_requests_get_errors_or_empty_results_and_the_server_lives(lsp
 
 async def test_shutdown_and_exit_end_the_server_and_leave_the_kernel_running(lsp):
     # a server of its own, so the shared one keeps serving the other tests
-    from conftest import private_env, start_server
     args = ["--existing", lsp.kernel.connection_file] if lsp.kernel is not None else []
     client = await start_server(args, private_env(lsp.root), lsp.root.as_uri())
     uri = lsp.open("short.py", "z = 3\n")

@@ -7,7 +7,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import make_test_lsp_client
 
-from conftest import gradtrace_command, private_env
+from lsp_harness import gradtrace_command, private_env
 
 
 def free_port():

@@ -6,7 +6,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from conftest import Session, StartedKernel, private_env, start_server
+from lsp_harness import Session, StartedKernel, private_env, start_server
 
 pytestmark = pytest.mark.asyncio
 
