@@ -13,6 +13,7 @@ NVIM = shutil.which("nvim")
 SESSION = Path(__file__).with_name("data") / "nvim_session.lua"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(NVIM is None, reason="needs Neovim (nvim) on PATH")
 def test_neovim_runs_a_file_and_hovers_a_tensor(tmp_path, real_torch):
     source = tmp_path / "train.py"

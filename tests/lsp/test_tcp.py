@@ -30,6 +30,7 @@ async def connect(port, process, timeout=30):
             await asyncio.sleep(0.1)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_tcp_serves_on_localhost_and_runs_a_file(tmp_path):
     port = free_port()
@@ -64,8 +65,17 @@ async def test_tcp_serves_on_localhost_and_runs_a_file(tmp_path):
         process.stderr.close()
 
 
-def test_a_bad_port_is_one_sentence(tmp_path):
+def test_a_bad_or_taken_port_is_one_sentence(tmp_path):
     completed = subprocess.run(gradtrace_command() + ["lsp", "--tcp", "70000"], env=private_env(tmp_path),
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2
     assert completed.stderr == "gradtrace lsp: --tcp needs a port between 1 and 65535, not 70000\n"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        completed = subprocess.run(gradtrace_command() + ["lsp", "--tcp", str(port)], env=private_env(tmp_path),
+                                   capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(f"gradtrace lsp: cannot listen on 127.0.0.1:{port}: ")
+    assert completed.stderr.count("\n") == 1

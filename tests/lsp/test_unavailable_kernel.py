@@ -8,7 +8,7 @@ from pygls.exceptions import JsonRpcException
 
 from lsp_harness import Session, StartedKernel, private_env, start_server
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 DOCUMENT = 'def scale(t, factor=2.0):\n    """Multiply t by factor."""\n    return t * factor\n\nscale(1)\n'
 
