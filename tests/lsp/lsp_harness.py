@@ -14,6 +14,10 @@ from pytest_lsp import make_test_lsp_client
 from pytest_lsp.client import client_capabilities
 
 BACKENDS = ("in-process", "existing")
+# What PyTorch prints for w = tensor([1., 2.], requires_grad=True); y = (w * w).sum(); y.backward()
+# (test_oracle.py checks them against real torch)
+Y_REPR, W_REPR, W_GRAD_REPR = ("tensor(5., grad_fn=<SumBackward0>)", "tensor([1., 2.], requires_grad=True)",
+                               "tensor([2., 4.])")
 
 
 def gradtrace_command():

@@ -7,7 +7,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lsp_harness import private_env, start_server
+from lsp_harness import W_GRAD_REPR, W_REPR, Y_REPR, private_env, start_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -58,7 +58,7 @@ async def test_running_a_range_returns_the_outcome_and_the_report(lsp):
     assert sent.uri == uri and sent.text == result["report_text"]
 
 
-async def test_hover_shows_a_tensor_and_its_leaf_live(lsp, real_torch):
+async def test_hover_shows_a_tensor_and_its_leaf_live(lsp):
     uri = lsp.open("hover.py", TUTORIAL)
     await lsp.run_file(uri)
     hover = await lsp.hover(uri, 3, 0)  # y
@@ -67,13 +67,11 @@ async def test_hover_shows_a_tensor_and_its_leaf_live(lsp, real_torch):
     assert text.startswith("**y** · tensor\n```text\n")
     assert "Shape:         []" in text and "Dtype:         torch.float32" in text and "Device:        cpu" in text
     assert "grad_fn:       SumBackward0" in text and "SumBackward0 <- MulBackward0" in text
-    w = real_torch.tensor([1.0, 2.0], requires_grad=True)
-    (w * w).sum().backward()
-    assert f"Value:         {(w * w).sum()!r}" in text
+    assert f"Value:         {Y_REPR}" in text
 
     leaf = (await lsp.hover(uri, 2, 0)).contents.value  # w, the leaf: its value, shape and grad
     assert "Shape:         [2]" in leaf and "is_leaf:       True" in leaf and "requires_grad: True" in leaf
-    assert f"grad:          {w.grad!r}" in leaf and f"Value:         {w!r}" in leaf
+    assert f"grad:          {W_GRAD_REPR}" in leaf and f"Value:         {W_REPR}" in leaf
 
     assert (await lsp.hover(uri, 6, 0)).contents.value.startswith("**y** · tensor")  # y of `y.backward()`
     method = (await lsp.hover(uri, 6, 3)).contents.value  # its method: the signature
