@@ -361,7 +361,7 @@ def build_server(backend):
     @_at_position
     async def definition(ls, params: types.DefinitionParams, document, lines, line, column):
         found = await ls.ask_jedi(static.definitions, document.source, document.path, line + 1, column)
-        return [types.Location(uri=from_fs_path(str(path)) or params.text_document.uri,
+        return [types.Location(uri=from_fs_path(str(path)) if path else params.text_document.uri,
                                range=types.Range(start=types.Position(line=row - 1, character=col),
                                                  end=types.Position(line=row - 1, character=col)))
                 for path, row, col in found or []] or None

@@ -32,7 +32,9 @@ def submit(fn, *args, timeout=None):
 
 def _script(source, path):
     import jedi
-    return jedi.Script(source, path=path)
+    # This Python's own environment, read in-process: jedi's default inspects compiled modules
+    # through a subprocess, which makes each call several times slower and its first one ~1 s.
+    return jedi.Script(source, path=path, environment=jedi.InterpreterEnvironment())
 
 
 def completions(source, path, line, column):
@@ -52,10 +54,10 @@ def signatures(source, path, line, column):
 
 
 def definitions(source, path, line, column):
-    """[(module path, 1-based line, column)] of the definitions of the name at the cursor."""
+    """[(module path, or None for this document when it has none, 1-based line, column)] of the
+    definitions of the name at the cursor."""
     return [(d.module_path, d.line, d.column)
-            for d in _script(source, path).goto(line, column, follow_imports=True)
-            if d.module_path is not None and d.line is not None]
+            for d in _script(source, path).goto(line, column, follow_imports=True) if d.line is not None]
 
 
 def help_text(source, path, line, column):
