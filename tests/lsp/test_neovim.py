@@ -1,6 +1,5 @@
 """A real editor: headless Neovim's built-in LSP client (0.7's vim.lsp.start_client) on `gradtrace lsp`."""
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path

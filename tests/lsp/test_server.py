@@ -79,7 +79,8 @@ async def test_hover_shows_a_tensor_and_its_leaf_live(lsp):
 
 
 async def test_hover_shows_a_module_and_an_optimizer_by_repr_and_other_names_by_signature(lsp):
-    uri = lsp.open("layer.py", LAYER + "def scale(t, factor=2.0):\n    \"\"\"Multiply t by factor.\"\"\"\n    return t * factor\n")
+    scale = 'def scale(t, factor=2.0):\n    """Multiply t by factor."""\n    return t * factor\n'
+    uri = lsp.open("layer.py", LAYER + scale)
     await lsp.run_file(uri)
     module = (await lsp.hover(uri, 3, 0)).contents.value
     assert module == "**lin** · module\n```python\nLinear(in_features=3, out_features=4, bias=True)\n```"

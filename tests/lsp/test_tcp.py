@@ -51,7 +51,8 @@ async def test_tcp_serves_on_localhost_and_runs_a_file(tmp_path):
             types.ExecuteCommandParams(command="gradtrace.runFile")), 60)  # no arguments: the open document
         assert result["status"] == "ok" and result["report"]["bound"][0]["name"] == "t"
         hover = await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=path.as_uri()), position=types.Position(line=1, character=0)))
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            position=types.Position(line=1, character=0)))
         assert hover.contents.kind == types.MarkupKind.PlainText
         assert "Shape:         [3]" in hover.contents.value and "tensor([2., 2., 2.])" in hover.contents.value
         await client.shutdown_async(None)
