@@ -21,6 +21,7 @@ import threading
 import zmq
 
 from .capture import CapturedStream
+from .comms import KernelCommManager, check_comm_message, install as install_comms
 from .events import ExecutionEvents, LateOutput
 from .iopub import IOPubPublisher
 from .wire import ConnectionInfo, bind_sockets, new_session
@@ -72,6 +73,7 @@ class KernelServer:
         self._main_thread = threading.main_thread()
         self._executing = False
         self._late_output = LateOutput(self.publisher)
+        self.comms = KernelCommManager(self.publisher, self._flush_cell_output)
         self._queued_behind_error = None  # requests waiting when a cell failed with stop_on_error
         self._stopping = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
@@ -111,6 +113,7 @@ class KernelServer:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
         self._install_late_output()
+        install_comms(self.comms)
         # Create the service and the kernel_info answer while the first client is still connecting
         # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
         threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
@@ -129,6 +132,10 @@ class KernelServer:
         """Between inputs, what threads print goes to the last input's output area."""
         sys.stdout = CapturedStream(self._late_output, "stdout")
         sys.stderr = CapturedStream(self._late_output, "stderr")
+
+    def _flush_cell_output(self) -> None:
+        if self._service is not None:
+            self._service.flush_output()
 
     def _prepare(self) -> None:
         try:
@@ -260,6 +267,7 @@ class KernelServer:
         if content.get("allow_stdin", False):
             request_input = lambda prompt, password: self._request_input(idents, msg, prompt, password)  # noqa: E731
         events = ExecutionEvents(self.publisher, msg, request_input)
+        self.comms.parent = msg
         self._executing = True
         try:
             outcome = service.execute(code, events, silent=silent, store_history=store_history,
@@ -338,22 +346,28 @@ class KernelServer:
             return self._kernel_info
 
     def comm_info_request(self, sock, idents, msg) -> None:
-        """No comm targets are registered, so no comms are ever open."""
-        self._reply(sock, idents, msg, {"status": "ok", "comms": {}})
+        """The live comms, only those of `target_name` when the request names one."""
+        target = msg["content"].get("target_name")
+        comms = self.comms.info(target if isinstance(target, str) else None)
+        self._reply(sock, idents, msg, {"status": "ok", "comms": comms})
 
     def comm_open(self, sock, idents, msg) -> None:
-        """No targets exist: close the comm right away so the front end does not wait on it."""
-        content = msg["content"]
-        log.info("no comm target %r; closing comm %r", content.get("target_name"), content.get("comm_id"))
-        self.publisher.publish("comm_close", {"comm_id": content.get("comm_id", ""), "data": {}}, msg)
+        """A comm the front end opens: handed to its registered target, else closed right away."""
+        if check_comm_message(msg):
+            self.comms.parent = msg
+            self.comms.comm_open(sock, idents, msg)
 
     def comm_msg(self, sock, idents, msg) -> None:
-        """Messages to comms that never opened are ignored."""
-        log.info("ignored comm_msg for unknown comm %r", msg["content"].get("comm_id"))
+        """A message to a live comm (a widget's state update): its callback runs now."""
+        if check_comm_message(msg):
+            self.comms.parent = msg
+            self.comms.comm_msg(sock, idents, msg)
 
     def comm_close(self, sock, idents, msg) -> None:
-        """Closing a comm that never opened needs nothing."""
-        log.info("ignored comm_close for unknown comm %r", msg["content"].get("comm_id"))
+        """The front end closed a comm: forget it and run its close callback."""
+        if check_comm_message(msg):
+            self.comms.parent = msg
+            self.comms.comm_close(sock, idents, msg)
 
     # -- control handlers -----------------------------------------------------------------------
     def shutdown_request(self, sock, idents, msg) -> None:

@@ -22,6 +22,7 @@ from .completion import Completer
 from .display import flush_figures, format_bundle, make_display_functions
 from .history import HistoryStore
 from .input_transform import HELP_FUNCTION, MAGIC_FUNCTION, transform_input
+from .ipython_display import route_to as route_ipython_display
 from .inspection import describe, expression_at_cursor, resolve
 from .magics import MagicCommands, UsageError
 from .report import PROFILE_MAX_RECORDS, Lens, Snapshot, build_report, tensor_and_module_types
@@ -101,6 +102,7 @@ class LanguageService:
     # -- the namespace's builtins ----------------------------------------------------------------
     def _user_builtins(self):
         display, clear_output = make_display_functions(lambda: self._events, self._flush_streams)
+        self._display_functions = display, clear_output
         user_builtins = dict(vars(builtins))
         user_builtins.update({
             "__import__": self._importer,
@@ -117,6 +119,10 @@ class LanguageService:
     def _flush_streams(self):
         if self._capture is not None:
             self._capture.flush()
+
+    def flush_output(self):
+        """Send the running input's buffered stdout/stderr now (before a message that must follow it)."""
+        self._flush_streams()
 
     def _input(self, prompt="", password=False):
         """input() in user code: asks the front end."""
@@ -345,6 +351,7 @@ class LanguageService:
             self._running_thread = threading.current_thread()
         self._events, self._capture = capture.events, capture
         sys.modules["__main__"] = self._main_module  # pickle and dataclasses look user classes up here
+        route_ipython_display(*self._display_functions)
         builtins.input, getpass.getpass = self._input, self._getpass
         try:
             with capture, self._warnings.capture(capture.stderr) as scope:
