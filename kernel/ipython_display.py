@@ -46,12 +46,12 @@ def _patch(module):
     module.publish_display_data = _publish_display_data
     module.update_display = _update_display
     module.clear_output = _clear_output
-    # Modules that already copied the names (IPython.display does `from display_functions import *`).
-    for name in ("IPython.display", "IPython.core.display"):
-        copy = sys.modules.get(name)
-        if copy is not None and hasattr(copy, "display"):
-            copy.display, copy.clear_output = _display, _clear_output
-            copy.publish_display_data, copy.update_display = _publish_display_data, _update_display
+    # IPython.display copied the names (`from display_functions import *`) if it was imported already;
+    # IPython.core.display looks them up on display_functions each time.
+    copy = sys.modules.get("IPython.display")
+    if copy is not None:
+        copy.display, copy.clear_output = _display, _clear_output
+        copy.publish_display_data, copy.update_display = _publish_display_data, _update_display
 
 
 class _DisplayModuleFinder(importlib.abc.MetaPathFinder):
