@@ -67,6 +67,16 @@ class KernelCommManager(CommManager):
         return {c.comm_id: {"target_name": c.target_name} for c in live
                 if target_name is None or c.target_name == target_name}
 
+    def accepts(self, msg: dict) -> bool:
+        """True when a front end's comm message names its comm (and a comm_open its target) by string."""
+        content, msg_type = msg["content"], msg["header"]["msg_type"]
+        keys = ("comm_id", "target_name") if msg_type == "comm_open" else ("comm_id",)
+        for key in keys:
+            if not isinstance(content.get(key), str) or not content[key]:
+                log.warning("ignored a %s whose %r is not a non-empty string", msg_type, key)
+                return False
+        return True
+
     def comm_open(self, stream, ident, msg) -> None:
         target = msg["content"].get("target_name")
         if target in _WIDGET_TARGETS and target not in self.targets and "ipywidgets" in sys.modules:
@@ -90,14 +100,3 @@ def install(manager: KernelCommManager) -> None:
     comm_log = logging.getLogger("Comm")
     comm_log.handlers = list(log.handlers)
     comm_log.propagate = False
-
-
-def check_comm_message(msg: dict) -> bool:
-    """True when a front end's comm message names its comm (and a comm_open its target) by string."""
-    content, msg_type = msg["content"], msg["header"]["msg_type"]
-    keys = ("comm_id", "target_name") if msg_type == "comm_open" else ("comm_id",)
-    for key in keys:
-        if not isinstance(content.get(key), str) or not content[key]:
-            log.warning("ignored a %s whose %r is not a non-empty string", msg_type, key)
-            return False
-    return True

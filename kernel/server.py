@@ -21,7 +21,6 @@ import threading
 import zmq
 
 from .capture import CapturedStream
-from .comms import KernelCommManager, check_comm_message, install as install_comms
 from .events import ExecutionEvents, LateOutput
 from .iopub import IOPubPublisher
 from .wire import ConnectionInfo, bind_sockets, new_session
@@ -73,7 +72,7 @@ class KernelServer:
         self._main_thread = threading.main_thread()
         self._executing = False
         self._late_output = LateOutput(self.publisher)
-        self.comms = KernelCommManager(self.publisher, self._flush_cell_output)
+        self._comms = None  # the comm manager, made off the start-up path (see `comms`)
         self._queued_behind_error = None  # requests waiting when a cell failed with stop_on_error
         self._stopping = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
@@ -113,7 +112,6 @@ class KernelServer:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
         self._install_late_output()
-        install_comms(self.comms)
         # Create the service and the kernel_info answer while the first client is still connecting
         # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
         threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
@@ -133,6 +131,19 @@ class KernelServer:
         sys.stdout = CapturedStream(self._late_output, "stdout")
         sys.stderr = CapturedStream(self._late_output, "stderr")
 
+    @property
+    def comms(self):
+        """The kernel's comm manager, made and installed into the `comm` package on first use."""
+        if self._comms is None:
+            with self._service_lock:
+                if self._comms is None:
+                    from .comms import KernelCommManager, install
+
+                    manager = KernelCommManager(self.publisher, self._flush_cell_output)
+                    install(manager)
+                    self._comms = manager
+        return self._comms
+
     def _flush_cell_output(self) -> None:
         if self._service is not None:
             self._service.flush_output()
@@ -140,6 +151,7 @@ class KernelServer:
     def _prepare(self) -> None:
         try:
             self.kernel_info()
+            self.comms  # noqa: B018 - installed before user code can import a comm library
         except Exception:
             log.debug("preparing the language service failed; the first request will retry", exc_info=True)
 
@@ -353,19 +365,19 @@ class KernelServer:
 
     def comm_open(self, sock, idents, msg) -> None:
         """A comm the front end opens: handed to its registered target, else closed right away."""
-        if check_comm_message(msg):
+        if self.comms.accepts(msg):
             self.comms.parent = msg
             self.comms.comm_open(sock, idents, msg)
 
     def comm_msg(self, sock, idents, msg) -> None:
         """A message to a live comm (a widget's state update): its callback runs now."""
-        if check_comm_message(msg):
+        if self.comms.accepts(msg):
             self.comms.parent = msg
             self.comms.comm_msg(sock, idents, msg)
 
     def comm_close(self, sock, idents, msg) -> None:
         """The front end closed a comm: forget it and run its close callback."""
-        if check_comm_message(msg):
+        if self.comms.accepts(msg):
             self.comms.parent = msg
             self.comms.comm_close(sock, idents, msg)
 
