@@ -84,7 +84,7 @@ class MagicCommands:
             raise UsageError("%graph needs a tensor, e.g. %graph loss")
         tensor = self._tensor("graph", args.strip())
         introspect = self._introspect("graph")
-        names = self._service.tensor_names()
+        names = self._service.graph_names()
         tree = introspect.tree_text(tensor, names)
         if tree is None:
             why = "it is a leaf" if tensor.requires_grad else "it does not require grad"
@@ -103,7 +103,7 @@ class MagicCommands:
         output, leaf = (self._tensor("explain", word) for word in words)
         introspect = self._introspect("explain")
         try:
-            derivation = introspect.explain(output, leaf, self._service.tensor_names())
+            derivation = introspect.explain(output, leaf, self._service.graph_names())
         except (ValueError, RuntimeError, introspect.GraphFreedError) as error:
             raise UsageError(f"%explain: {error}") from None
         self._service.display_data({"text/plain": derivation.text(),

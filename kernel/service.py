@@ -195,6 +195,13 @@ class LanguageService:
         """id(tensor) -> name for the tensors (and module parameters) the namespace holds."""
         return Snapshot(self.namespace).names_by_id()
 
+    def graph_names(self):
+        """tensor_names() plus, for graph pictures and derivations, the nodes that made named tensors."""
+        from gradtrace.engine.introspect_names import variable_names
+
+        snapshot = Snapshot(self.namespace)
+        return variable_names(snapshot.names_by_id(), {name: t for name, (t, _) in snapshot.tensors.items()})
+
     def display_data(self, data, metadata=None):
         """Show a bundle as display_data during the running input."""
         if self._events is not None:
