@@ -315,7 +315,7 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
                   or (is_accumulate_grad(n) and id(n.variable) in leaf_ids)}
         nodes = _needed(nodes, wanted)
     order = _order(root, nodes)
-    members = {id(n) for n in order}
+    positions = {id(n): i for i, n in enumerate(order, 1)}  # a node's step number
     buffers = {id(root): [None] * _output_count(root)}
     buffers[id(root)][getattr(output, "output_nr", 0)] = gradient.detach()
     parts = collections.defaultdict(list)      # (id(node), nr) -> [(from step, gradient)]: the sums
@@ -347,13 +347,13 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
             step.anomaly, result.anomaly = bad, index
         for i, (child, nr) in enumerate(edges):
             grad = outs[i] if i < len(outs) else None
-            if child is None or grad is None or id(child) not in members:
+            if child is None or grad is None or id(child) not in positions:
                 continue
             buffer = buffers.setdefault(id(child), [None] * _output_count(child))
             buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
             parts[(id(child), nr)].append((index, grad))
         recorder.add(step)
-    result.steps = [_summarised(step, names, small) for step in recorder.steps()]
+    result.steps = [_summarised(step, names, positions, small) for step in recorder.steps()]
     result.step_count = len(result.steps) + sum(recorder.omitted.values())
     result.omitted = dict(recorder.omitted.most_common())
     result.omitted_after = recorder.omitted_after
@@ -382,13 +382,15 @@ def _target_nodes(targets):
     return {(key[0], "node") for key in targets if key[0] != "leaf"}
 
 
-def _summarised(step, names, small):
+def _summarised(step, names, positions, small):
     """A kept step with its tensors turned into summaries (and its local derivatives worked out)."""
     step.grad_in = [summary(g, small) for g in step.grad_in]
     step.summed = [{"output": nr, "more": max(0, len(found) - MAX_SUMMANDS),
                     "parts": [{"from": frm, "value": summary(g, small)} for frm, g in found[:MAX_SUMMANDS]]}
                    for nr, found in step.summed if len(found) > 1]
-    step.edges = [{"to": None if child is None else node_label(child, names), "value": summary(g, small)}
+    step.edges = [{"to": None, "value": summary(g, small)} if child is None else
+                  {"to": node_label(child, names), "to_variable": node_variable(child, names),
+                   "to_step": positions.get(id(child)), "value": summary(g, small)}
                   for child, g in step.edges]
     if step.local is not None:
         step.local = _locals(*step.local)

@@ -89,6 +89,11 @@ class KernelCommManager(CommManager):
 _manager: KernelCommManager | None = None
 
 
+def installed() -> bool:
+    """True in a kernel process whose comm manager is in place (widgets reach a front end)."""
+    return _manager is not None
+
+
 def install(manager: KernelCommManager) -> None:
     """Make `comm.create_comm` / `comm.get_comm_manager` (and so every comm library) use this kernel."""
     global _manager

@@ -19,6 +19,7 @@ class MagicCommands:
             "lens": self.lens,
             "graph": self.graph,
             "explain": self.explain,
+            "backward": self.backward,
             "profile": self.profile,
             "torch": self.torch,
             "history": self.history,
@@ -108,6 +109,12 @@ class MagicCommands:
             raise UsageError(f"%explain: {error}") from None
         self._service.display_data({"text/plain": derivation.text(),
                                     "application/vnd.gradtrace.explain+json": derivation.to_dict()})
+
+    def backward(self, args):
+        """%backward OUT [--inputs A B] [--apply] [--steps N]: replay OUT.backward() step by step."""
+        from .backward_magic import run
+
+        run(self._service, self._tensor, args)
 
     def profile(self, args):
         """%profile table | limit [N|none]: the full torch-format profiler table of the last input that

@@ -1,0 +1,49 @@
+"""The backward replay as a notebook widget: the graph with the current step filled, a slider and buttons.
+
+Only in a kernel whose comms reach a front end (kernel/comms.py installed) and where ipywidgets
+is installed; everywhere else the caller shows the static bundle.
+"""
+import importlib.util
+import sys
+
+from . import backward_render
+
+
+def _widgets_reach_a_front_end():
+    comms = sys.modules.get("gradtrace.kernel.comms")
+    return comms is not None and comms.installed() and importlib.util.find_spec("ipywidgets") is not None
+
+
+def widget_bundle(data, static):
+    """The display bundle of a step-through widget for the replay (its static form alongside), or None."""
+    if not _widgets_reach_a_front_end() or not data["steps"]:
+        return None
+    import ipywidgets
+
+    numbers = [step["index"] for step in data["steps"]]
+    slider = ipywidgets.SelectionSlider(options=numbers, value=numbers[0], description="step",
+                                        continuous_update=True, layout=ipywidgets.Layout(width="420px"))
+    back = ipywidgets.Button(description="◀", layout=ipywidgets.Layout(width="40px"), tooltip="previous step")
+    forward = ipywidgets.Button(description="▶", layout=ipywidgets.Layout(width="40px"), tooltip="next step")
+    view = ipywidgets.HTML()
+    pictures = {}
+
+    def show(change=None):
+        current = slider.value
+        if current not in pictures:
+            pictures[current] = backward_render.svg(backward_render.dot(data, current)) or ""
+        view.value = pictures[current] + backward_render.html_table(data, current)
+
+    def move(by):
+        position = numbers.index(slider.value) + by
+        slider.value = numbers[max(0, min(len(numbers) - 1, position))]
+
+    slider.observe(show, names="value")
+    back.on_click(lambda _: move(-1))
+    forward.on_click(lambda _: move(1))
+    show()
+    box = ipywidgets.VBox([ipywidgets.HBox([back, slider, forward]), view])
+    bundle = dict(static)
+    bundle.update(box._repr_mimebundle_())
+    bundle["text/plain"] = static["text/plain"]  # not the widget's repr: a terminal shows the table
+    return bundle
