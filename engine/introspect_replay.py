@@ -32,7 +32,7 @@ class ReplayStep:
     """One node run by backward: what came in, what it did, what went out."""
     index: int
     node: str                                    # class name, MulBackward0
-    torch_name: str                              # node.name(): "torch::autograd::AccumulateGrad"
+    torch_name: str = ""                         # node.name(): "torch::autograd::AccumulateGrad"
     variable: str | None = None                  # the session's name for the node's output
     forward: str | None = None                   # `c = a + b`
     grad_in: list = field(default_factory=list)  # per output of the forward op: a value summary or None
@@ -42,9 +42,10 @@ class ReplayStep:
     edges: list = field(default_factory=list)    # [{"to", "value"}] one per next_function
     leaf: dict | None = None                     # AccumulateGrad: {"name", "old", "new", "applied"}
     anomaly: str | None = None                   # "nan" / "inf" first produced here
+    _node: object = field(default=None, repr=False)  # the node, until the step is summarised
 
     def to_dict(self):
-        return {key: value for key, value in self.__dict__.items() if value not in (None, [])}
+        return {key: value for key, value in self.__dict__.items() if value not in (None, []) and key[0] != "_"}
 
 
 @dataclass
@@ -78,7 +79,7 @@ def summary(tensor, small=SMALL):
     """A gradient as the replay shows it: values when small, else shape, norm, min and max."""
     if tensor is None:
         return None
-    array = np.asarray(tensor.detach().cpu().numpy())
+    array = np.asarray(_array(tensor))
     shape = list(array.shape)
     if array.size <= small:
         values = array.tolist()
@@ -89,18 +90,19 @@ def summary(tensor, small=SMALL):
                 "min": float(data.min()), "max": float(data.max())}
 
 
+def _array(tensor):
+    data = getattr(tensor, "_data", None)  # gradtrace's array, without a copy to the CPU
+    return data if isinstance(data, np.ndarray) else tensor.detach().cpu().numpy()
+
+
 def _bad(tensor):
     """"nan" or "inf" when the gradient holds one, else None."""
     if tensor is None:
         return None
-    array = tensor.detach().cpu().numpy()
-    if array.dtype.kind not in "fc":
+    array = _array(tensor)
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
         return None
-    if np.isnan(array).any():
-        return "nan"
-    if np.isinf(array).any():
-        return "inf"
-    return None
+    return "nan" if np.isnan(array).any() else "inf"
 
 
 # -- what the engine runs, and in which order ---------------------------------------------------
@@ -227,7 +229,27 @@ def _call(node, grads):
         results = node(*grads)
     if not isinstance(results, (tuple, list)):
         results = (results,)
-    return tuple(None if r is None else r.detach() for r in results)
+    if not _is_gradtrace(node):  # gradtrace's formulas return plain values under no_grad
+        results = _reduced_as_torch_engine(node, tuple(None if r is None else r.detach() for r in results))
+    return tuple(results)
+
+
+def _reduced_as_torch_engine(node, results):
+    """torch's engine sums each gradient down to the shape its next node expects (validate_outputs);
+    a node called directly leaves that to the caller (a broadcast bias gets its batch-shaped gradient)."""
+    reduced = []
+    for (child, nr), grad in zip(_edges(node), results):
+        shape = None
+        if grad is not None and child is not None:
+            if is_accumulate_grad(child):
+                shape = tuple(child.variable.shape)
+            else:
+                try:
+                    shape = tuple(child._input_metadata[nr].shape)
+                except Exception:  # noqa: BLE001 - a node without metadata: keep the gradient as is
+                    shape = None
+        reduced.append(grad.sum_to_size(shape) if shape is not None and tuple(grad.shape) != shape else grad)
+    return tuple(reduced) + results[len(reduced):]
 
 
 def _run_posthooks(node, results, grads, hooks):
@@ -314,6 +336,20 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
         wanted = {id(n) for n in nodes if (id(n), "node") in _target_nodes(targets)
                   or (is_accumulate_grad(n) and id(n.variable) in leaf_ids)}
         nodes = _needed(nodes, wanted)
+    with _no_grad(root):
+        return _replay(output, root, nodes, targets, names, result, gradient, apply, max_steps, small)
+
+
+def _no_grad(root):
+    """The backend's no_grad: gradients are computed as plain values, as backward does without create_graph."""
+    if _is_gradtrace(root):
+        from ._grad_mode import no_grad
+    else:
+        from torch import no_grad
+    return no_grad()
+
+
+def _replay(output, root, nodes, targets, names, result, gradient, apply, max_steps, small):
     order = _order(root, nodes)
     positions = {id(n): i for i, n in enumerate(order, 1)}  # a node's step number
     buffers = {id(root): [None] * _output_count(root)}
@@ -326,11 +362,10 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
         grads = buffers.pop(id(node), None)
         if grads is None:
             continue
-        step = ReplayStep(index=index, node=class_name(node), torch_name=node.name(),
-                          variable=node_variable(node, names), forward=forward_text(node, names))
-        step.grad_in = list(grads)
+        step = ReplayStep(index=index, node=class_name(node), _node=node)  # named only if kept
+        step.grad_in = grads
         step.summed = [(nr, parts.pop((id(node), nr), ())) for nr in range(len(grads))]
-        scalar = scalar and all(g is None or g.numel() == 1 for g in grads)
+        scalar = scalar and all(g is None or _numel(g) == 1 for g in grads)
         if is_accumulate_grad(node):
             _accumulate_step(node, grads[0], step, leaves, names, result, targets, apply)
             recorder.add(step)
@@ -340,11 +375,12 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
         outs = _run_posthooks(node, _call(node, grads), grads, step.hooks)
         edges = _edges(node)
         step.edges = [(child, outs[i] if i < len(outs) else None) for i, (child, _) in enumerate(edges)]
-        if scalar and all(g is None or g.numel() == 1 for g in outs):
+        if scalar and all(g is None or _numel(g) == 1 for g in outs):
             step.local = (node, grads, outs)  # worked out only if the step is kept
-        bad = next((kind for kind in map(_bad, outs) if kind), None)
-        if bad and result.anomaly is None and not any(_bad(g) for g in grads):
-            step.anomaly, result.anomaly = bad, index
+        if result.anomaly is None:
+            bad = next((kind for kind in map(_bad, outs) if kind), None)
+            if bad and not any(_bad(g) for g in grads):
+                step.anomaly, result.anomaly = bad, index
         for i, (child, nr) in enumerate(edges):
             grad = outs[i] if i < len(outs) else None
             if child is None or grad is None or id(child) not in positions:
@@ -382,8 +418,16 @@ def _target_nodes(targets):
     return {(key[0], "node") for key in targets if key[0] != "leaf"}
 
 
+def _numel(tensor):
+    data = getattr(tensor, "_data", None)
+    return data.size if isinstance(data, np.ndarray) else tensor.numel()
+
+
 def _summarised(step, names, positions, small):
     """A kept step with its tensors turned into summaries (and its local derivatives worked out)."""
+    node, step._node = step._node, None
+    step.torch_name = node.name()
+    step.variable, step.forward = node_variable(node, names), forward_text(node, names)
     step.grad_in = [summary(g, small) for g in step.grad_in]
     step.summed = [{"output": nr, "more": max(0, len(found) - MAX_SUMMANDS),
                     "parts": [{"from": frm, "value": summary(g, small)} for frm, g in found[:MAX_SUMMANDS]]}
