@@ -6,6 +6,7 @@ same thing as the kernel.
 import html
 import shutil
 import subprocess
+import textwrap
 
 REPLAY_MIME = "application/vnd.gradtrace.backward+json"
 
@@ -109,6 +110,14 @@ def rows(data):
     return table
 
 
+def _wrap(text_, width, max_lines=4):
+    """`text_` in lines of at most `width` columns (continuations indented), at most `max_lines` of them."""
+    lines = textwrap.wrap(text_, width, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [_clip(lines[max_lines - 1], width - 1) + "…"]
+    return lines
+
+
 def _clip(text, width):
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
@@ -122,12 +131,11 @@ def text(data, width=100):
     rest = max(20, width - number_width - node_width - 4)
     for number, node, grad_in, out, notes in table:
         head = f"{number:>{number_width}}  {_clip(node, node_width):<{node_width}}  "
-        lines.append(head + _clip(f"in {grad_in}" if number != "…" else grad_in, rest))
         pad = " " * len(head)
-        if out:
-            lines.append(pad + _clip(out, rest))
-        if notes:
-            lines.append(pad + _clip("hooks: " + notes if "first" not in notes[:5] else notes, rest))
+        cells = [f"in {grad_in}" if number != "…" else grad_in, out,
+                 ("hooks: " + notes if notes and not notes.startswith("first") else notes)]
+        wrapped = [line for cell in cells if cell for line in _wrap(cell, rest)]
+        lines.extend((head if i == 0 else pad) + line for i, line in enumerate(wrapped))
     lines.extend(_summary_lines(data))
     return "\n".join(lines)
 
