@@ -25,14 +25,17 @@ def widget_bundle(data, static):
                                         continuous_update=True, layout=ipywidgets.Layout(width="420px"))
     back = ipywidgets.Button(description="◀", layout=ipywidgets.Layout(width="40px"), tooltip="previous step")
     forward = ipywidgets.Button(description="▶", layout=ipywidgets.Layout(width="40px"), tooltip="next step")
-    view = ipywidgets.HTML()
     pictures = {}
 
-    def show(change=None):
-        current = slider.value
+    def picture(current):
         if current not in pictures:
             pictures[current] = backward_render.svg(backward_render.dot(data, current)) or ""
-        view.value = pictures[current] + backward_render.html_table(data, current)
+        return pictures[current] + backward_render.html_table(data, current)
+
+    view = ipywidgets.HTML(value=picture(numbers[0]))  # opened with its content: one message, not two
+
+    def show(change):
+        view.value = picture(change["new"])
 
     def move(by):
         position = numbers.index(slider.value) + by
@@ -41,7 +44,6 @@ def widget_bundle(data, static):
     slider.observe(show, names="value")
     back.on_click(lambda _: move(-1))
     forward.on_click(lambda _: move(1))
-    show()
     box = ipywidgets.VBox([ipywidgets.HBox([back, slider, forward]), view])
     bundle = dict(static)
     bundle.update(box._repr_mimebundle_())

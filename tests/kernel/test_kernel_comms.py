@@ -161,3 +161,27 @@ def test_malformed_comm_messages_are_dropped_and_the_kernel_goes_on(kernel):
     iopub_until_idle(kc, _send(kc, "comm_close", {}))
     reply, _ = run_cell(kc, "1 + 1")
     assert reply["content"]["status"] == "ok"
+
+
+def test_backward_replay_is_a_step_widget_that_the_front_end_moves(kernel):
+    _, kc = kernel
+    run_cell(kc, "import torch\nx = torch.tensor(2., requires_grad=True)\nw = torch.tensor(1., requires_grad=True)\n"
+                 "u1 = x * w\nu2 = x * w\na = u1 ** 2 + u2 ** 3")
+    reply, messages = run_cell(kc, "%backward a")
+    assert reply["content"]["status"] == "ok"
+    opened = _opened(messages)
+    (display,) = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
+    assert opened[display["application/vnd.jupyter.widget-view+json"]["model_id"]]["_model_name"] == "VBoxModel"
+    assert display["text/plain"].startswith("replay of a.backward(): 7 steps")
+    assert display["application/vnd.gradtrace.backward+json"]["step_count"] == 7
+    slider_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "SelectionSliderModel")
+    view_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "HTMLModel"
+                   and "gt-now" in state.get("value", ""))
+    assert "<tr class='gt-now'><td>1</td>" in opened[view_id]["value"]
+    moved = _send(kc, "comm_msg", {"comm_id": slider_id,
+                                   "data": {"method": "update", "state": {"index": 6}, "buffer_paths": []}})
+    updates = [m["content"]["data"]["state"]["value"] for m in iopub_until_idle(kc, moved)
+               if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == view_id]
+    assert len(updates) == 1 and "<tr class='gt-now'><td>7</td><td>AccumulateGrad(w)</td>" in updates[0]
+    _, messages = run_cell(kc, "print(w.grad)")
+    assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["None\n"]
