@@ -1,7 +1,10 @@
 """Writes what an execution produces to the terminal: streams, results, errors, then the report."""
 import getpass
 import re
+import shutil
 import sys
+
+from gradtrace.kernel.backward_render import REPLAY_MIME, text as replay_text
 
 from .render import REPORT_MIME, render_report, use_color
 
@@ -54,6 +57,8 @@ class TerminalOutput:
             self._pending_reports.append(data[REPORT_MIME])
             return
         text = data.get("text/plain")
+        if REPLAY_MIME in data:  # %backward's table, drawn for this terminal's width
+            text = replay_text(data[REPLAY_MIME], shutil.get_terminal_size().columns - 1)
         if text:
             self._line(text)
 

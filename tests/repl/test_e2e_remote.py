@@ -114,4 +114,7 @@ def test_widgets_on_a_remote_kernel_show_as_text_and_their_comm_messages_are_ign
     assert "IntSlider(value=3)" in out
     assert "comm" not in out.lower()
     assert "Out[2]: 4" in repl.run("s.value")
+    repl.run("import torch; x = torch.tensor(2., requires_grad=True); y = x * x")
+    table = repl.run("%backward y")  # a step widget in a notebook; its table here
+    assert "replay of y.backward(): 2 steps" in table and "x.grad would be 4" in table
     assert repl.leave() == 0
