@@ -22,6 +22,7 @@ class MagicCommands:
             "backward": self.backward,
             "profile": self.profile,
             "torch": self.torch,
+            "matplotlib": self.matplotlib,
             "history": self.history,
         }
 
@@ -155,6 +156,23 @@ class MagicCommands:
             raise UsageError("%torch takes 'real' or 'gradtrace'")
         self._service.set_torch_mode(mode)
         print(self._service.torch_description())
+
+    def matplotlib(self, args):
+        """%matplotlib [inline | widget]: figures as PNGs after each input, or live ipympl widgets."""
+        mode = args.strip() or "inline"
+        if mode not in ("inline", "widget", "ipympl"):
+            raise UsageError("%matplotlib takes 'inline' or 'widget' (ipympl)")
+        import matplotlib
+        if mode == "inline":
+            matplotlib.use("agg")
+        else:
+            try:
+                matplotlib.use("module://ipympl.backend_nbagg")
+            except ImportError:
+                raise UsageError("%matplotlib widget needs ipympl (pip install ipympl)") from None
+        import matplotlib.pyplot as pyplot
+        pyplot.interactive(mode != "inline")  # as IPython's %matplotlib: new figures show themselves
+        print(f"matplotlib: {mode}")
 
     def history(self, args):
         """%history [-n N]: the inputs of this session (or the last N across sessions)."""

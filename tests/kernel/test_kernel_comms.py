@@ -185,3 +185,21 @@ def test_backward_replay_is_a_step_widget_that_the_front_end_moves(kernel):
     assert len(updates) == 1 and "<tr class='gt-now'><td>7</td><td>AccumulateGrad(w)</td>" in updates[0]
     _, messages = run_cell(kc, "print(w.grad)")
     assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["None\n"]
+
+
+def test_matplotlib_widget_figures_are_ipympl_canvases_that_answer_the_front_end(kernel):
+    pytest.importorskip("ipympl")
+    _, kc = kernel
+    reply, messages = run_cell(kc, "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3])")
+    assert reply["content"]["status"] == "ok"
+    opened = _opened(messages)
+    canvas_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "MPLCanvasModel")
+    views = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
+    assert [v["application/vnd.jupyter.widget-view+json"]["model_id"] for v in views] == [canvas_id]
+    # The front end asks for a redraw; the picture comes back as a binary buffer on the canvas's comm.
+    asked = _send(kc, "comm_msg", {"comm_id": canvas_id, "data": {"method": "custom", "content": {"type": "draw"}}})
+    images = [m for m in iopub_until_idle(kc, asked)
+              if m["msg_type"] == "comm_msg" and m["content"]["data"].get("content", {}).get("data") == '{"type": "binary"}']
+    picture = bytes(images[-1]["buffers"][0])  # RGBA pixels (ipympl's raw image mode)
+    assert len(picture) > 1000 and len(picture) % 4 == 0
+    run_cell(kc, "%matplotlib inline")
