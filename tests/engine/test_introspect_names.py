@@ -5,14 +5,6 @@ from gradtrace.engine.introspect import explain, mermaid, tree_text
 from gradtrace.engine.introspect_names import forward_text, variable_names
 
 
-@pytest.fixture(params=[pytest.param("torch", marks=pytest.mark.torch), "gradtrace"])
-def lib(request):
-    if request.param == "torch":
-        return request.getfixturevalue("real_torch")
-    import gradtrace.engine as gt
-    return gt
-
-
 def session(**tensors):
     """The names a session passes: leaves and outputs by id, nodes by the tensors they made."""
     return variable_names({id(t): name for name, t in tensors.items()}, tensors)

@@ -6,18 +6,7 @@ import pytest
 
 from gradtrace.engine.introspect_names import variable_names
 from gradtrace.engine.introspect_replay import replay
-
-
-@pytest.fixture(params=[pytest.param("torch", marks=pytest.mark.torch), "gradtrace"])
-def lib(request):
-    if request.param == "torch":
-        return request.getfixturevalue("real_torch")
-    import gradtrace.engine as gt
-    return gt
-
-
-def session(**tensors):
-    return variable_names({id(t): name for name, t in tensors.items()}, tensors)
+from test_introspect_names import session
 
 
 def seed_004(lib):

@@ -31,12 +31,17 @@ def _opened(messages):
             for m in messages if m["msg_type"] == "comm_open"}
 
 
+def _model(opened, model_name):
+    """The comm_id of the (first) widget model of this kind that was opened."""
+    return next(cid for cid, state in opened.items() if state.get("_model_name") == model_name)
+
+
 def test_a_slider_opens_its_comm_before_its_view_and_takes_updates_from_the_front_end(kernel):
     _, kc = kernel
     reply, messages = run_cell(kc, "import ipywidgets as w\nslider = w.IntSlider(3)\ndisplay(slider)")
     assert reply["content"]["status"] == "ok"
     opened = _opened(messages)
-    slider_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "IntSliderModel")
+    slider_id = _model(opened, "IntSliderModel")
     assert opened[slider_id]["value"] == 3
     kinds = [m["msg_type"] for m in messages]
     assert kinds.index("display_data") > max(i for i, k in enumerate(kinds) if k == "comm_open")
@@ -117,7 +122,7 @@ def test_a_front_end_opened_comm_reaches_its_target_with_binary_buffers_both_way
 def test_the_widget_control_comm_returns_the_live_widgets_states(kernel):
     _, kc = kernel
     _, messages = run_cell(kc, "import ipywidgets as w\nknob = w.FloatSlider(0.5)")
-    knob_id = next(cid for cid, state in _opened(messages).items() if state.get("_model_name") == "FloatSliderModel")
+    knob_id = _model(_opened(messages), "FloatSliderModel")
     opening = _send(kc, "comm_open", {"comm_id": "ctl-1", "target_name": "jupyter.widget.control", "data": {}},
                     metadata={"version": "1.0.0"})  # JupyterLab's widget manager sends this
     assert [m["msg_type"] for m in iopub_until_idle(kc, opening) if m["msg_type"].startswith("comm")] == []
@@ -133,7 +138,7 @@ def test_a_tqdm_notebook_bar_is_a_widget_that_moves(kernel):
     reply, messages = run_cell(kc, "from tqdm.notebook import tqdm\nfor i in tqdm(range(4)):\n    pass")
     assert reply["content"]["status"] == "ok"
     opened = _opened(messages)
-    bar_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "FloatProgressModel")
+    bar_id = _model(opened, "FloatProgressModel")
     assert opened[bar_id]["max"] == 4
     box = next(m for m in messages if m["msg_type"] == "display_data")["content"]["data"]
     assert opened[box["application/vnd.jupyter.widget-view+json"]["model_id"]]["_model_name"] == "HBoxModel"
@@ -174,7 +179,7 @@ def test_backward_replay_is_a_step_widget_that_the_front_end_moves(kernel):
     assert opened[display["application/vnd.jupyter.widget-view+json"]["model_id"]]["_model_name"] == "VBoxModel"
     assert display["text/plain"].startswith("replay of a.backward(): 7 steps")
     assert display["application/vnd.gradtrace.backward+json"]["step_count"] == 7
-    slider_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "SelectionSliderModel")
+    slider_id = _model(opened, "SelectionSliderModel")
     view_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "HTMLModel"
                    and "gt-now" in state.get("value", ""))
     assert "<tr class='gt-now'><td>1</td>" in opened[view_id]["value"]
@@ -193,7 +198,7 @@ def test_matplotlib_widget_figures_are_ipympl_canvases_that_answer_the_front_end
     reply, messages = run_cell(kc, "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3])")
     assert reply["content"]["status"] == "ok"
     opened = _opened(messages)
-    canvas_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "MPLCanvasModel")
+    canvas_id = _model(opened, "MPLCanvasModel")
     views = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
     assert [v["application/vnd.jupyter.widget-view+json"]["model_id"] for v in views] == [canvas_id]
     # The front end asks for a redraw; the picture comes back as a binary buffer on the canvas's comm.
