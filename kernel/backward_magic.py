@@ -39,9 +39,9 @@ def run(service, magic_tensor, args):
     if options.apply and inputs is not None:
         raise UsageError("%backward: --apply writes .grad as backward() does; autograd.grad (--inputs) never does")
     try:
-        from gradtrace.engine.introspect_replay import replay
+        from gradtrace.engine.introspect import replay
     except ImportError as error:
-        raise UsageError(f"%backward needs gradtrace.engine.introspect_replay, which failed to import: {error}")
+        raise UsageError(f"%backward needs gradtrace.engine.introspect, which failed to import: {error}")
     try:
         result = replay(output, service.graph_names(), inputs=inputs, apply=options.apply,
                         max_steps=options.steps)

@@ -197,7 +197,7 @@ class LanguageService:
 
     def graph_names(self):
         """tensor_names() plus, for graph pictures and derivations, the nodes that made named tensors."""
-        from gradtrace.engine.introspect_names import variable_names
+        from gradtrace.engine.introspect import variable_names
 
         snapshot = Snapshot(self.namespace)
         return variable_names(snapshot.names_by_id(), {name: t for name, (t, _) in snapshot.tensors.items()})
