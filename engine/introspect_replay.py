@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .introspect_graph import class_name, is_accumulate_grad, node_label
+from .introspect_graph import class_name, is_accumulate_grad, node_label, preorder
 from .introspect_names import forward_text, node_variable
 
 SMALL = 8          # tensors with at most this many elements are shown by value
@@ -115,17 +115,6 @@ def _edges(node):
     return list(getattr(node, "next_functions", ()))
 
 
-def _reachable(root):
-    seen, stack, nodes = {id(root)}, [root], [root]
-    while stack:
-        for child, _ in _edges(stack.pop()):
-            if child is not None and id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
-                nodes.append(child)
-    return nodes
-
-
 def _needed(nodes, targets):
     """The nodes from which a target node is reachable (autograd.grad runs only those)."""
     needed = {id(n) for n in nodes if id(n) in targets}
@@ -151,8 +140,13 @@ def _order(root, nodes):
     first, an AccumulateGrad as soon as it is ready.
     """
     if _is_gradtrace(root):
-        ops = sorted((n for n in nodes if not is_accumulate_grad(n)), key=lambda n: n._seq, reverse=True)
-        return ops + [n for n in nodes if is_accumulate_grad(n)]
+        try:  # the engine's own functions: its AccumulateGrad nodes run in its set's order
+            from .autograd.engine import _execution_order, _reachable
+        except ImportError:
+            ops = sorted((n for n in nodes if not is_accumulate_grad(n)), key=lambda n: n._seq, reverse=True)
+            return ops + [n for n in nodes if is_accumulate_grad(n)]
+        members = {id(n) for n in nodes}
+        return [n for n in _execution_order(_reachable([root])) if id(n) in members]
     members = {id(n) for n in nodes}
     waiting = collections.Counter()
     for node in nodes:
@@ -329,7 +323,7 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
                            f"output[0] has a shape of {output.shape}.")
     result = Replay(output=names.get(id(output), "output"), mode="backward" if inputs is None else "grad",
                     applied=bool(apply) and inputs is None)
-    nodes = _reachable(root)
+    nodes = preorder(root)
     targets = _targets(inputs, names, result) if inputs is not None else {}
     if targets:
         leaf_ids = {key[1] for key in targets if key[0] == "leaf"}
