@@ -96,17 +96,17 @@ def _title(data):
 
 
 def rows(data):
-    """(step number, node, gradient in, what went out, notes) per kept step, plus the folded middle."""
+    """(step, node, gradient in, hooks that ran, what went out, anomaly) per kept step, in the order
+    they happen, plus a row for the folded middle."""
     table = []
     for step in data["steps"]:
-        notes = _hooks_text(step)
-        if step.get("anomaly"):
-            notes = (notes + "; " if notes else "") + f"first {step['anomaly']} here"
-        table.append((str(step["index"]), _node_text(step), _grad_in_text(step), _out_text(step), notes))
+        anomaly = f"first {step['anomaly']} here" if step.get("anomaly") else ""
+        table.append((str(step["index"]), _node_text(step), _grad_in_text(step), _hooks_text(step),
+                      _out_text(step), anomaly))
         if data["omitted"] and step["index"] == data["omitted_after"]:
             left = sum(data["omitted"].values())
             kinds = ", ".join(f"{kind} ×{count:,}" for kind, count in list(data["omitted"].items())[:4])
-            table.append(("…", f"{left:,} steps left out", kinds, "", ""))
+            table.append(("…", f"{left:,} steps left out", kinds, "", "", ""))
     return table
 
 
@@ -129,11 +129,10 @@ def text(data, width=100):
     number_width = max([len(r[0]) for r in table] + [1])
     node_width = min(34, max([len(r[1]) for r in table] + [4]))
     rest = max(20, width - number_width - node_width - 4)
-    for number, node, grad_in, out, notes in table:
+    for number, node, grad_in, hooks, out, anomaly in table:
         head = f"{number:>{number_width}}  {_clip(node, node_width):<{node_width}}  "
         pad = " " * len(head)
-        cells = [f"in {grad_in}" if number != "…" else grad_in, out,
-                 ("hooks: " + notes if notes and not notes.startswith("first") else notes)]
+        cells = [f"in {grad_in}" if number != "…" else grad_in, hooks and "hooks: " + hooks, out, anomaly]
         wrapped = [line for cell in cells if cell for line in _wrap(cell, rest)]
         lines.extend((head if i == 0 else pad) + line for i, line in enumerate(wrapped))
     lines.extend(_summary_lines(data))
@@ -164,7 +163,7 @@ _STYLE = ("<style>.gt-bw td,.gt-bw th{padding:1px 6px;text-align:left;vertical-a
 def html_table(data, current=None):
     """The steps as an HTML table; `current` (a step number) is highlighted."""
     out = [_STYLE, f"<div class='gt-bw'><div><b>{html.escape(_title(data))}</b></div><table>",
-           "<tr><th>#</th><th>node</th><th>gradient in</th><th>sent on / lands in</th><th>hooks, anomalies</th></tr>"]
+           "<tr><th>#</th><th>node</th><th>gradient in</th><th>hooks</th><th>sent on / lands in</th><th></th></tr>"]
     for row in rows(data):
         now = " class='gt-now'" if current is not None and row[0] == str(current) else ""
         cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in row)

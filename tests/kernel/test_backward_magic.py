@@ -83,3 +83,25 @@ def test_bad_lines_are_one_line_usage_errors(service, line, message):
     outcome = service.execute(line, Recorder())
     assert outcome.status == "error" and outcome.error[0] == "UsageError"
     assert outcome.error[1].startswith(message)
+
+
+def test_a_long_pass_folds_its_middle(service):
+    service.execute("import torch\nx = torch.tensor(1., requires_grad=True)\ny = x\n"
+                    "for _ in range(1000):\n    y = (y * 1.001).tanh()", Recorder())
+    text = shown(service, "%backward y --steps 8")["text/plain"].splitlines()
+    assert text[0].startswith("replay of y.backward(): 2001 steps")
+    assert "   …  1,993 steps left out         TanhBackward0 ×997, MulBackward0 ×996" in text
+    assert text[-3].startswith("2001  AccumulateGrad(x)")
+    assert len(text) == 1 + 2 * 8 + 1 + 1
+
+
+def test_hooks_and_the_first_nan_are_marked_at_their_step(service):
+    service.execute("import torch\nx = torch.tensor(1., requires_grad=True)\nx.register_hook(lambda g: g * 2)\n"
+                    "bad = (x - 1).log() * 0", Recorder())
+    text = shown(service, "%backward bad")["text/plain"].splitlines()
+    assert text[3:6] == ["2  LogBackward0                in 0",
+                         "                               -> SubBackward0: nan (×inf)",
+                         "                               first nan here"]
+    assert text[-4:-2] == ["                               hooks: tensor hook (changed the gradient)",
+                           "                               x.grad would be nan"]
+    assert text[-1] == "anomaly: step 2 produced the first nan/inf"
