@@ -211,3 +211,25 @@ def test_matplotlib_widget_figures_are_ipympl_canvases_that_answer_the_front_end
     picture = bytes(images[-1]["buffers"][0])  # a PNG, or RGBA pixels in ipympl's raw image mode
     assert len(picture) > 1000 and (picture[:8] == b"\x89PNG\r\n\x1a\n" or len(picture) % 4 == 0)
     run_cell(kc, "%matplotlib inline")
+
+
+def test_nbclient_saves_the_widget_state_of_a_notebook_run():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from kernel_harness import KERNEL_NAME, jupyter_env
+
+    jupyter_env()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code) for code in (
+        "import ipywidgets as w\nw.IntSlider(5)",
+        "from tqdm.notebook import trange\nfor i in trange(3):\n    pass",
+        "import torch\nx = torch.tensor(3., requires_grad=True)\ny = x * x\n%backward y",
+    )]
+    nbclient.NotebookClient(notebook, kernel_name=KERNEL_NAME, timeout=60).execute()
+    states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    models = sorted({s["model_name"] for s in states.values()})
+    assert {"IntSliderModel", "FloatProgressModel", "SelectionSliderModel", "VBoxModel"} <= set(models)
+    shown = [output["data"] for cell in notebook.cells for output in cell.outputs if "data" in output]
+    assert all("application/vnd.jupyter.widget-view+json" in data for data in shown[:3])
+    (replayed,) = [data for data in shown if "application/vnd.gradtrace.backward+json" in data]
+    assert "x.grad would be 6" in replayed["text/plain"]
