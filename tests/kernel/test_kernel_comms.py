@@ -213,6 +213,7 @@ def test_matplotlib_widget_figures_are_ipympl_canvases_that_answer_the_front_end
     run_cell(kc, "%matplotlib inline")
 
 
+@pytest.mark.slow
 def test_nbclient_saves_the_widget_state_of_a_notebook_run():
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
