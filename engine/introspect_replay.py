@@ -14,6 +14,7 @@ result is plain data (`to_dict()`, JSON-ready); the kernel and REPL only render 
 Works on gradtrace's graph and, without hooks, on real torch's (nodes called as `grad_fn(grad)`).
 """
 import collections
+import contextlib
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -330,17 +331,28 @@ def replay(output, names=None, *, inputs=None, gradient=None, apply=False, max_s
         wanted = {id(n) for n in nodes if (id(n), "node") in _target_nodes(targets)
                   or (is_accumulate_grad(n) and id(n.variable) in leaf_ids)}
         nodes = _needed(nodes, wanted)
-    with _no_grad(root):
+    with _quietly(root):
         return _replay(output, root, nodes, targets, names, result, gradient, apply, max_steps, small)
 
 
-def _no_grad(root):
-    """The backend's no_grad: gradients are computed as plain values, as backward does without create_graph."""
-    if _is_gradtrace(root):
-        from ._grad_mode import no_grad
-    else:
+@contextlib.contextmanager
+def _quietly(root):
+    """Gradients computed as plain values (as backward without create_graph), and, on gradtrace,
+    unseen by a running profiler: a replay is not work of the user's program, so a per-input
+    profile does not count it."""
+    if not _is_gradtrace(root):
         from torch import no_grad
-    return no_grad()
+        with no_grad():
+            yield
+        return
+    from ._grad_mode import no_grad
+    from ._profiler_state import PROFILER
+    was_active, PROFILER.active = PROFILER.active, False
+    try:
+        with no_grad():
+            yield
+    finally:
+        PROFILER.active = was_active
 
 
 def _replay(output, root, nodes, targets, names, result, gradient, apply, max_steps, small):

@@ -105,3 +105,10 @@ def test_hooks_and_the_first_nan_are_marked_at_their_step(service):
     assert text[-4:-2] == ["                               hooks: tensor hook (changed the gradient)",
                            "                               x.grad would be nan"]
     assert text[-1] == "anomaly: step 2 produced the first nan/inf"
+
+
+def test_the_replay_is_not_counted_in_the_inputs_profile(service):
+    events = Recorder()
+    service.execute("import torch\nx = torch.tensor(3., requires_grad=True)\ny = x * x\n%backward y", events)
+    (report,) = events.reports()
+    assert "aten::mul ×1" in report["text/plain"] and "aten::mul ×3" not in report["text/plain"]
