@@ -18,7 +18,10 @@ def widget_bundle(data, static):
     """The display bundle of a step-through widget for the replay (its static form alongside), or None."""
     if not _widgets_reach_a_front_end() or not data["steps"]:
         return None
-    import ipywidgets
+    try:
+        import ipywidgets
+    except ImportError:  # installed but broken (its IPython missing, say): the static bundle will do
+        return None
 
     numbers = [step["index"] for step in data["steps"]]
     slider = ipywidgets.SelectionSlider(options=numbers, value=numbers[0], description="step",
