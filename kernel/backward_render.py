@@ -4,8 +4,6 @@ Every renderer reads only the plain data, so a remote front end that has the JSO
 same thing as the kernel.
 """
 import html
-import shutil
-import subprocess
 import textwrap
 
 REPLAY_MIME = "application/vnd.gradtrace.backward+json"
@@ -194,6 +192,9 @@ def dot(data, current=None):
 
 def svg(dot_source):
     """Graphviz's SVG for a DOT source, or None where `dot` is not installed (or fails)."""
+    import shutil
+    import subprocess  # here, not above: the REPL imports this module at start-up for `text`
+
     binary = shutil.which("dot")
     if binary is None:
         return None

@@ -112,3 +112,9 @@ def test_the_replay_is_not_counted_in_the_inputs_profile(service):
     service.execute("import torch\nx = torch.tensor(3., requires_grad=True)\ny = x * x\n%backward y", events)
     (report,) = events.reports()
     assert "aten::mul ×1" in report["text/plain"] and "aten::mul ×3" not in report["text/plain"]
+
+
+def test_the_repl_knows_the_replay_bundle_by_the_kernels_mime_type():
+    from gradtrace.repl.output import REPLAY_MIME as repl_mime
+
+    assert repl_mime == REPLAY_MIME
