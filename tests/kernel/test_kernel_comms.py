@@ -33,6 +33,13 @@ def _opened(messages):
             for m in messages if m["msg_type"] == "comm_open"}
 
 
+def _run_widgets(kc, code):
+    """Run a cell that should succeed; its iopub messages and the widgets it opened (see _opened)."""
+    reply, messages = run_cell(kc, code)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return messages, _opened(messages)
+
+
 def _model(opened, model_name):
     """The comm_id of the (first) widget model of this kind that was opened."""
     return next(cid for cid, state in opened.items() if state.get("_model_name") == model_name)
@@ -40,9 +47,7 @@ def _model(opened, model_name):
 
 def test_a_slider_opens_its_comm_before_its_view_and_takes_updates_from_the_front_end(kernel):
     _, kc = kernel
-    reply, messages = run_cell(kc, "import ipywidgets as w\nslider = w.IntSlider(3)\ndisplay(slider)")
-    assert reply["content"]["status"] == "ok"
-    opened = _opened(messages)
+    messages, opened = _run_widgets(kc, "import ipywidgets as w\nslider = w.IntSlider(3)\ndisplay(slider)")
     slider_id = _model(opened, "IntSliderModel")
     assert opened[slider_id]["value"] == 3
     kinds = [m["msg_type"] for m in messages]
@@ -137,9 +142,7 @@ def test_the_widget_control_comm_returns_the_live_widgets_states(kernel):
 def test_a_tqdm_notebook_bar_is_a_widget_that_moves(kernel):
     pytest.importorskip("tqdm")
     _, kc = kernel
-    reply, messages = run_cell(kc, "from tqdm.notebook import tqdm\nfor i in tqdm(range(4)):\n    pass")
-    assert reply["content"]["status"] == "ok"
-    opened = _opened(messages)
+    messages, opened = _run_widgets(kc, "from tqdm.notebook import tqdm\nfor i in tqdm(range(4)):\n    pass")
     bar_id = _model(opened, "FloatProgressModel")
     assert opened[bar_id]["max"] == 4
     box = next(m for m in messages if m["msg_type"] == "display_data")["content"]["data"]
@@ -174,9 +177,7 @@ def test_backward_replay_is_a_step_widget_that_the_front_end_moves(kernel):
     _, kc = kernel
     run_cell(kc, "import torch\nx = torch.tensor(2., requires_grad=True)\nw = torch.tensor(1., requires_grad=True)\n"
                  "u1 = x * w\nu2 = x * w\na = u1 ** 2 + u2 ** 3")
-    reply, messages = run_cell(kc, "%backward a")
-    assert reply["content"]["status"] == "ok"
-    opened = _opened(messages)
+    messages, opened = _run_widgets(kc, "%backward a")
     (display,) = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
     assert opened[display["application/vnd.jupyter.widget-view+json"]["model_id"]]["_model_name"] == "VBoxModel"
     assert display["text/plain"].startswith("replay of a.backward(): 7 steps")
@@ -198,9 +199,7 @@ def test_backward_replay_is_a_step_widget_that_the_front_end_moves(kernel):
 def test_matplotlib_widget_figures_are_ipympl_canvases_that_answer_the_front_end(kernel):
     pytest.importorskip("ipympl")
     _, kc = kernel
-    reply, messages = run_cell(kc, "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3])")
-    assert reply["content"]["status"] == "ok"
-    opened = _opened(messages)
+    messages, opened = _run_widgets(kc, "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3])")
     canvas_id = _model(opened, "MPLCanvasModel")
     views = [m["content"]["data"] for m in messages if m["msg_type"] == "display_data"]
     assert [v["application/vnd.jupyter.widget-view+json"]["model_id"] for v in views] == [canvas_id]

@@ -53,10 +53,11 @@ def lab(tmp_path):
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}
     nbformat.write(notebook, tmp_path / "widgets.ipynb")
     port = _free_port()
+    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - closed below, after the server
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.token=t",
          f"--ServerApp.root_dir={tmp_path}", "--allow-root", "--LabApp.news_url=None"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"), cwd=root)
+        env=env, stdout=subprocess.DEVNULL, stderr=log, cwd=root)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -70,7 +71,12 @@ def lab(tmp_path):
         yield f"http://127.0.0.1:{port}/lab/tree/widgets.ipynb?token=t"
     finally:
         server.terminate()
-        server.wait(20)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 def test_a_slider_and_a_tqdm_bar_render_and_move_in_jupyterlab(lab, tmp_path):
