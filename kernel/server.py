@@ -365,21 +365,27 @@ class KernelServer:
 
     def comm_open(self, sock, idents, msg) -> None:
         """A comm the front end opens: handed to its registered target, else closed right away."""
-        if self.comms.accepts(msg):
-            self.comms.parent = msg
-            self.comms.comm_open(sock, idents, msg)
+        self._comm_handler(self.comms.comm_open, sock, idents, msg)
 
     def comm_msg(self, sock, idents, msg) -> None:
         """A message to a live comm (a widget's state update): its callback runs now."""
-        if self.comms.accepts(msg):
-            self.comms.parent = msg
-            self.comms.comm_msg(sock, idents, msg)
+        self._comm_handler(self.comms.comm_msg, sock, idents, msg)
 
     def comm_close(self, sock, idents, msg) -> None:
         """The front end closed a comm: forget it and run its close callback."""
-        if self.comms.accepts(msg):
-            self.comms.parent = msg
-            self.comms.comm_close(sock, idents, msg)
+        self._comm_handler(self.comms.comm_close, sock, idents, msg)
+
+    def _comm_handler(self, handler, sock, idents, msg) -> None:
+        # Targets and callbacks are user code: comm messages they send go under this message, and
+        # an interrupt stops them as it would stop a cell (a stuck callback must not hang the kernel).
+        if not self.comms.accepts(msg):
+            return
+        self.comms.parent = msg
+        try:
+            with self.service.callback_scope():
+                handler(sock, idents, msg)
+        except KeyboardInterrupt:
+            log.warning("interrupted the callback of comm %s", msg["content"]["comm_id"][:100])
 
     # -- control handlers -----------------------------------------------------------------------
     def shutdown_request(self, sock, idents, msg) -> None:

@@ -374,6 +374,25 @@ class LanguageService:
             if in_main_thread:
                 signal.signal(signal.SIGINT, saved_sigint)
 
+    @contextlib.contextmanager
+    def callback_scope(self):
+        """User code the front end triggers between inputs (a widget's callback on a comm message):
+        an interrupt stops it as it would stop a cell, so a stuck callback cannot hang the kernel."""
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        saved_sigint = signal.signal(signal.SIGINT, self._on_sigint) if in_main_thread else None
+        with self._state_lock:
+            busy = self._running_thread is not None
+            if not busy:
+                self._running_thread, self._interruptible = threading.current_thread(), True
+        try:
+            yield
+        finally:
+            with self._state_lock:
+                if not busy:
+                    self._running_thread, self._interruptible = None, False
+            if in_main_thread:
+                signal.signal(signal.SIGINT, saved_sigint)
+
     def _on_sigint(self, signum, frame):
         # SIGINT while user code runs interrupts it; while the service itself works, it is dropped
         # so that no KeyboardInterrupt escapes into the front end.

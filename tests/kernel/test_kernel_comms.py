@@ -1,5 +1,6 @@
 """Jupyter comms through a real kernel: ipywidgets and tqdm.notebook as JupyterLab drives them."""
 import re
+import time
 
 import pytest
 
@@ -233,3 +234,19 @@ def test_nbclient_saves_the_widget_state_of_a_notebook_run():
     assert all("application/vnd.jupyter.widget-view+json" in data for data in shown[:3])
     (replayed,) = [data for data in shown if "application/vnd.gradtrace.backward+json" in data]
     assert "x.grad would be 6" in replayed["text/plain"]
+
+
+def test_a_stuck_widget_callback_is_interrupted_and_the_kernel_goes_on(kernel):
+    km, kc = kernel
+    _, opened = _run_widgets(kc, "import ipywidgets as w, time\nstuck = w.IntSlider(0)\n"
+                                 "stuck.observe(lambda change: time.sleep(60), names='value')")
+    stuck_id = _model(opened, "IntSliderModel")
+    moved = _send(kc, "comm_msg", {"comm_id": stuck_id,
+                                   "data": {"method": "update", "state": {"value": 1}, "buffer_paths": []}})
+    time.sleep(1)  # the callback is sleeping now
+    started = time.monotonic()
+    km.interrupt_kernel()
+    iopub_until_idle(kc, moved, timeout=20)
+    assert time.monotonic() - started < 10
+    reply, _ = run_cell(kc, "stuck.value")
+    assert reply["content"]["status"] == "ok"
