@@ -69,5 +69,12 @@ def forward_text(node, names):
         return f"{output} = {operands[0]} {operator} {operands[1]}"
     if kind.startswith("NegBackward") and operands:
         return f"{output} = -{operands[0]}"
-    function = re.sub(r"Backward\d*$", "", kind).lower() or kind
-    return f"{output} = {function}({', '.join(operands)})"
+    return f"{output} = {forward_op(node)}({', '.join(operands)})"
+
+
+def forward_op(node):
+    """The forward operation a node differentiates, as torch's class name says it: `mul`, `sum`; None for a leaf."""
+    if is_accumulate_grad(node):
+        return None
+    kind = class_name(node)
+    return re.sub(r"Backward\d*$", "", kind).lower() or kind

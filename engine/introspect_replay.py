@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .introspect_graph import class_name, is_accumulate_grad, node_label, preorder
-from .introspect_names import forward_text, node_variable
+from .introspect_names import forward_op, forward_text, node_variable
 
 SMALL = 8          # tensors with at most this many elements are shown by value
 MAX_SUMMANDS = 6   # contributions listed for one input buffer (the rest are counted)
@@ -34,6 +34,7 @@ class ReplayStep:
     index: int
     node: str                                    # class name, MulBackward0
     torch_name: str = ""                         # node.name(): "torch::autograd::AccumulateGrad"
+    op: str | None = None                        # the forward operation: "mul", "pow"
     variable: str | None = None                  # the session's name for the node's output
     forward: str | None = None                   # `c = a + b`
     grad_in: list = field(default_factory=list)  # per output of the forward op: a value summary or None
@@ -432,7 +433,7 @@ def _numel(tensor):
 def _summarised(step, names, positions, small):
     """A kept step with its tensors turned into summaries (and its local derivatives worked out)."""
     node, step._node = step._node, None
-    step.torch_name = node.name()
+    step.torch_name, step.op = node.name(), forward_op(node)
     step.variable, step.forward = node_variable(node, names), forward_text(node, names)
     step.grad_in = [summary(g, small) for g in step.grad_in]
     step.summed = [{"output": nr, "more": max(0, len(found) - MAX_SUMMANDS),

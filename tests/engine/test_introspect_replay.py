@@ -175,3 +175,11 @@ def test_errors_are_torchs(lib):
         replay(x * 2)
     with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
         replay(lib.ones(2).sum())
+
+
+def test_each_step_names_its_node_as_torch_does_and_its_forward_op(lib):
+    a, _, _, names = seed_004(lib)
+    steps = replay(a, names).steps
+    assert [(s.node, s.op) for s in steps[:3]] == [("AddBackward0", "add"), ("PowBackward0", "pow"),
+                                                   ("PowBackward0", "pow")]
+    assert {(s.torch_name, s.op) for s in steps if s.leaf} == {("torch::autograd::AccumulateGrad", None)}
