@@ -12,6 +12,7 @@ from .introspect_graph import (
     class_name, is_accumulate_grad, numel, output_count, shape_text,
     topological_order,
 )
+from .introspect_names import Names, node_variable
 
 _FREED_MARKER = "backward through the graph a second time"
 
@@ -26,11 +27,12 @@ class Step:
 
     `local` is the local derivative (a number) when the whole graph is scalar, else None;
     `vjp_shape` is the shape of the vector-Jacobian product the node returns for that input
-    when called with a gradient of ones.
+    when called with a gradient of ones; `name` the session's variable for the node's output.
     """
     node: str
     local: float | None
     vjp_shape: tuple
+    name: str | None = None
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Explanation:
     paths: list = field(default_factory=list)
     path_count: int = 0
     total: object = None
+    #: the chain rule written with the session's names, `∂e/∂c · ∂c/∂b + ...`, when it has them
+    chain_rule: str | None = None
 
     @property
     def paths_omitted(self):
@@ -71,16 +75,14 @@ class Explanation:
             "paths_omitted": self.paths_omitted,
             "paths": [
                 {
-                    "steps": [
-                        {"node": s.node, "local": s.local, "vjp_shape": list(s.vjp_shape)}
-                        for s in path.steps
-                    ],
+                    "steps": [_step_dict(s) for s in path.steps],
                     "end": path.end,
                     "product": _json_value(path.product),
                 }
                 for path in self.paths
             ],
             "total": _json_value(self.total),
+            **({"chain_rule": self.chain_rule} if self.chain_rule else {}),
         }
 
     def text(self, max_steps=12):
@@ -112,7 +114,31 @@ class Explanation:
             lines.append(f"total = {terms} = {_number(self.total)}")
         else:
             lines.append(f"total = {_value_text(self.total)}")
+        if self.chain_rule:
+            lines.append(self.chain_rule)
         return "\n".join(lines)
+
+
+def _step_dict(step):
+    data = {"node": step.node, "local": step.local, "vjp_shape": list(step.vjp_shape)}
+    if step.name is not None:
+        data["name"] = step.name
+    return data
+
+
+def _chain_rule(result):
+    """`∂e/∂b = ∂e/∂c · ∂c/∂b + ∂e/∂d · ∂d/∂b = 2·1 + 3·1 = 5` for a scalar graph, all paths listed."""
+    if not result.scalar or result.paths_omitted or not result.paths:
+        return None
+    symbols, numbers = [], []
+    for path in result.paths:
+        # Each step differentiates its node's output by the next step's (the leaf after the last).
+        outputs = [step.name or f"[{step.node}]" for step in path.steps] + [result.leaf]
+        outputs[0] = result.output
+        symbols.append(" · ".join(f"∂{top}/∂{bottom}" for top, bottom in zip(outputs, outputs[1:])))
+        numbers.append("·".join(_number(step.local) for step in path.steps))
+    return (f"∂{result.output}/∂{result.leaf} = " + " + ".join(symbols) + " = " + " + ".join(numbers)
+            + f" = {_number(result.total)}")
 
 
 def _number(value):
@@ -128,9 +154,10 @@ def _value_text(value):
 
 
 def _step_text(step, scalar):
+    node = step.node if step.name is None else f"{step.name} = {step.node}"
     if scalar:
-        return f"{step.node} (×{_number(step.local)})"
-    return f"{step.node} (vjp {shape_text(step.vjp_shape)})"
+        return f"{node} (×{_number(step.local)})"
+    return f"{node} (vjp {shape_text(step.vjp_shape)})"
 
 
 def _json_value(value):
@@ -246,7 +273,7 @@ def explain(output, leaf, names=None, *, max_paths=64):
                          "compute it from tensors that require grad")
     if leaf is output:
         raise ValueError("explain(): the output and the leaf are the same tensor")
-    names = names or {}
+    names = names or {}  # a Names mapping (introspect_names) also names the intermediate nodes
     graph = _Graph(output, leaf)
     if graph.is_target(graph.root, graph.root_nr):
         raise ValueError("explain(): the output and the leaf are the same tensor")
@@ -260,6 +287,8 @@ def explain(output, leaf, names=None, *, max_paths=64):
     result.total = _accumulate(graph, propagate, result.scalar)
     result.path_count = _count_paths(graph)
     result.paths = _enumerate_paths(graph, propagate, result.scalar, names, max_paths)
+    if isinstance(names, Names):
+        result.chain_rule = _chain_rule(result)
     return result
 
 
@@ -340,6 +369,7 @@ def _enumerate_paths(graph, propagate, scalar, names, max_paths):
                 node=class_name(node),
                 local=float(vjp.item()) if scalar and vjp is not None else None,
                 vjp_shape=tuple(vjp.shape) if vjp is not None else (),
+                name=node_variable(node, names),
             )
             value = results[index] if index < len(results) else None
             stack.append((graph.is_target(child, child_nr), child, child_nr, value, (step, prefix)))

@@ -57,15 +57,23 @@ def leaf_name(node, names):
 
 
 def node_label(node, names, shape=None):
-    """`MulBackward0`, `AccumulateGrad(x) [3]`: class, leaf name, output shape where known.
+    """`MulBackward0`, `AccumulateGrad(x) [3]`, `AddBackward0 (c = a + b)`: class, leaf name or the
+    session's forward step (when `names` carries node names, see introspect_names), output shape
+    where known.
 
     Known means given (the tensor a walk starts from) or a leaf's; intermediate nodes carry
     no portable record of their output's shape, so none is shown, the same on every backend.
     """
+    from .introspect_names import forward_text  # it builds on this module
+
     label = class_name(node)
     name = leaf_name(node, names)
     if name is not None:
         label += f"({name})"
+    elif names:
+        step = forward_text(node, names)
+        if step is not None:
+            label += f" ({step})"
     if shape is None and is_accumulate_grad(node):
         shape = tuple(node.variable.shape)
     if shape is not None:

@@ -128,6 +128,9 @@ def flush_figures(events):
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return
+    if "ipympl" in pyplot.get_backend():  # %matplotlib widget: the figures are live widgets, shown by ipympl
+        sys.modules["ipympl.backend_nbagg"].flush_figures()
+        return
     import io
     for number in pyplot.get_fignums():
         figure = pyplot.figure(number)

@@ -49,11 +49,12 @@ class IOPubPublisher:
         self._thread.start()
 
     # -- producers (any thread) ------------------------------------------------------------
-    def publish(self, msg_type: str, content: dict, parent: dict | None, metadata: dict | None = None) -> None:
-        """Queue one message, after any stream text written before it."""
+    def publish(self, msg_type: str, content: dict, parent: dict | None, metadata: dict | None = None,
+                buffers: list | None = None) -> None:
+        """Queue one message (with binary `buffers` frames, as comms send), after any stream text before it."""
         with self._lock:
             self._flush_stream_locked()
-            self._enqueue_locked(msg_type, content, parent, metadata)
+            self._enqueue_locked(msg_type, content, parent, metadata, buffers)
         self._wake()
 
     def stream(self, name: str, text: str, parent: dict | None) -> None:
@@ -99,10 +100,13 @@ class IOPubPublisher:
         self._thread.join(timeout)
 
     # -- internals ---------------------------------------------------------------------------
-    def _enqueue_locked(self, msg_type, content, parent, metadata) -> None:
+    def _enqueue_locked(self, msg_type, content, parent, metadata, buffers=None) -> None:
         msg = self._session.msg(msg_type, content=content, parent=parent or {}, metadata=metadata or {})
         topic = f"kernel.{self._session.session}.{msg_type}".encode()
-        self._queue.append(self._session.serialize(msg, ident=topic))
+        frames = self._session.serialize(msg, ident=topic)
+        if buffers:
+            frames.extend(buffers)  # after the signed frames, as jupyter_client's Session.send does
+        self._queue.append(frames)
         self._queued_count += 1
 
     def _flush_stream_locked(self) -> None:

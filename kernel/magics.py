@@ -19,8 +19,10 @@ class MagicCommands:
             "lens": self.lens,
             "graph": self.graph,
             "explain": self.explain,
+            "backward": self.backward,
             "profile": self.profile,
             "torch": self.torch,
+            "matplotlib": self.matplotlib,
             "history": self.history,
         }
 
@@ -84,7 +86,7 @@ class MagicCommands:
             raise UsageError("%graph needs a tensor, e.g. %graph loss")
         tensor = self._tensor("graph", args.strip())
         introspect = self._introspect("graph")
-        names = self._service.tensor_names()
+        names = self._service.graph_names()
         tree = introspect.tree_text(tensor, names)
         if tree is None:
             why = "it is a leaf" if tensor.requires_grad else "it does not require grad"
@@ -103,11 +105,17 @@ class MagicCommands:
         output, leaf = (self._tensor("explain", word) for word in words)
         introspect = self._introspect("explain")
         try:
-            derivation = introspect.explain(output, leaf, self._service.tensor_names())
+            derivation = introspect.explain(output, leaf, self._service.graph_names())
         except (ValueError, RuntimeError, introspect.GraphFreedError) as error:
             raise UsageError(f"%explain: {error}") from None
         self._service.display_data({"text/plain": derivation.text(),
                                     "application/vnd.gradtrace.explain+json": derivation.to_dict()})
+
+    def backward(self, args):
+        """%backward OUT [--inputs A B] [--apply] [--steps N]: replay OUT.backward() step by step."""
+        from .backward_magic import run
+
+        run(self._service, self._tensor, args)
 
     def profile(self, args):
         """%profile table | limit [N|none]: the full torch-format profiler table of the last input that
@@ -148,6 +156,23 @@ class MagicCommands:
             raise UsageError("%torch takes 'real' or 'gradtrace'")
         self._service.set_torch_mode(mode)
         print(self._service.torch_description())
+
+    def matplotlib(self, args):
+        """%matplotlib [inline | widget]: figures as PNGs after each input, or live ipympl widgets."""
+        mode = args.strip() or "inline"
+        if mode not in ("inline", "widget", "ipympl"):
+            raise UsageError("%matplotlib takes 'inline' or 'widget' (ipympl)")
+        import matplotlib
+        if mode == "inline":
+            matplotlib.use("agg")
+        else:
+            try:
+                matplotlib.use("module://ipympl.backend_nbagg")
+            except ImportError:
+                raise UsageError("%matplotlib widget needs ipympl (pip install ipympl)") from None
+        import matplotlib.pyplot as pyplot
+        pyplot.interactive(mode != "inline")  # as IPython's %matplotlib: new figures show themselves
+        print(f"matplotlib: {mode}")
 
     def history(self, args):
         """%history [-n N]: the inputs of this session (or the last N across sessions)."""

@@ -72,6 +72,7 @@ class KernelServer:
         self._main_thread = threading.main_thread()
         self._executing = False
         self._late_output = LateOutput(self.publisher)
+        self._comms = None  # the comm manager, made off the start-up path (see `comms`)
         self._queued_behind_error = None  # requests waiting when a cell failed with stop_on_error
         self._stopping = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
@@ -130,9 +131,27 @@ class KernelServer:
         sys.stdout = CapturedStream(self._late_output, "stdout")
         sys.stderr = CapturedStream(self._late_output, "stderr")
 
+    @property
+    def comms(self):
+        """The kernel's comm manager, made and installed into the `comm` package on first use."""
+        if self._comms is None:
+            with self._service_lock:
+                if self._comms is None:
+                    from .comms import KernelCommManager, install
+
+                    manager = KernelCommManager(self.publisher, self._flush_cell_output)
+                    install(manager)
+                    self._comms = manager
+        return self._comms
+
+    def _flush_cell_output(self) -> None:
+        if self._service is not None:
+            self._service.flush_output()
+
     def _prepare(self) -> None:
         try:
             self.kernel_info()
+            self.comms  # noqa: B018 - installed before user code can import a comm library
         except Exception:
             log.debug("preparing the language service failed; the first request will retry", exc_info=True)
 
@@ -260,6 +279,7 @@ class KernelServer:
         if content.get("allow_stdin", False):
             request_input = lambda prompt, password: self._request_input(idents, msg, prompt, password)  # noqa: E731
         events = ExecutionEvents(self.publisher, msg, request_input)
+        self.comms.parent = msg
         self._executing = True
         try:
             outcome = service.execute(code, events, silent=silent, store_history=store_history,
@@ -338,22 +358,34 @@ class KernelServer:
             return self._kernel_info
 
     def comm_info_request(self, sock, idents, msg) -> None:
-        """No comm targets are registered, so no comms are ever open."""
-        self._reply(sock, idents, msg, {"status": "ok", "comms": {}})
+        """The live comms, only those of `target_name` when the request names one."""
+        target = msg["content"].get("target_name")
+        comms = self.comms.info(target if isinstance(target, str) else None)
+        self._reply(sock, idents, msg, {"status": "ok", "comms": comms})
 
     def comm_open(self, sock, idents, msg) -> None:
-        """No targets exist: close the comm right away so the front end does not wait on it."""
-        content = msg["content"]
-        log.info("no comm target %r; closing comm %r", content.get("target_name"), content.get("comm_id"))
-        self.publisher.publish("comm_close", {"comm_id": content.get("comm_id", ""), "data": {}}, msg)
+        """A comm the front end opens: handed to its registered target, else closed right away."""
+        self._comm_handler(self.comms.comm_open, sock, idents, msg)
 
     def comm_msg(self, sock, idents, msg) -> None:
-        """Messages to comms that never opened are ignored."""
-        log.info("ignored comm_msg for unknown comm %r", msg["content"].get("comm_id"))
+        """A message to a live comm (a widget's state update): its callback runs now."""
+        self._comm_handler(self.comms.comm_msg, sock, idents, msg)
 
     def comm_close(self, sock, idents, msg) -> None:
-        """Closing a comm that never opened needs nothing."""
-        log.info("ignored comm_close for unknown comm %r", msg["content"].get("comm_id"))
+        """The front end closed a comm: forget it and run its close callback."""
+        self._comm_handler(self.comms.comm_close, sock, idents, msg)
+
+    def _comm_handler(self, handler, sock, idents, msg) -> None:
+        # Targets and callbacks are user code: comm messages they send go under this message, and
+        # an interrupt stops them as it would stop a cell (a stuck callback must not hang the kernel).
+        if not self.comms.accepts(msg):
+            return
+        self.comms.parent = msg
+        try:
+            with self.service.callback_scope():
+                handler(sock, idents, msg)
+        except KeyboardInterrupt:
+            log.warning("interrupted the callback of comm %s", msg["content"]["comm_id"][:100])
 
     # -- control handlers -----------------------------------------------------------------------
     def shutdown_request(self, sock, idents, msg) -> None:

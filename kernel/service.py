@@ -22,6 +22,7 @@ from .completion import Completer
 from .display import flush_figures, format_bundle, make_display_functions
 from .history import HistoryStore
 from .input_transform import HELP_FUNCTION, MAGIC_FUNCTION, transform_input
+from .ipython_display import route_to as route_ipython_display
 from .inspection import describe, expression_at_cursor, resolve
 from .magics import MagicCommands, UsageError
 from .report import PROFILE_MAX_RECORDS, Lens, Snapshot, build_report, tensor_and_module_types
@@ -101,6 +102,7 @@ class LanguageService:
     # -- the namespace's builtins ----------------------------------------------------------------
     def _user_builtins(self):
         display, clear_output = make_display_functions(lambda: self._events, self._flush_streams)
+        self._display_functions = display, clear_output
         user_builtins = dict(vars(builtins))
         user_builtins.update({
             "__import__": self._importer,
@@ -117,6 +119,10 @@ class LanguageService:
     def _flush_streams(self):
         if self._capture is not None:
             self._capture.flush()
+
+    def flush_output(self):
+        """Send the running input's buffered stdout/stderr now (before a message that must follow it)."""
+        self._flush_streams()
 
     def _input(self, prompt="", password=False):
         """input() in user code: asks the front end."""
@@ -188,6 +194,13 @@ class LanguageService:
     def tensor_names(self):
         """id(tensor) -> name for the tensors (and module parameters) the namespace holds."""
         return Snapshot(self.namespace).names_by_id()
+
+    def graph_names(self):
+        """tensor_names() plus, for graph pictures and derivations, the nodes that made named tensors."""
+        from gradtrace.engine.introspect import variable_names
+
+        snapshot = Snapshot(self.namespace)
+        return variable_names(snapshot.names_by_id(), {name: t for name, (t, _) in snapshot.tensors.items()})
 
     def display_data(self, data, metadata=None):
         """Show a bundle as display_data during the running input."""
@@ -345,6 +358,7 @@ class LanguageService:
             self._running_thread = threading.current_thread()
         self._events, self._capture = capture.events, capture
         sys.modules["__main__"] = self._main_module  # pickle and dataclasses look user classes up here
+        route_ipython_display(*self._display_functions)
         builtins.input, getpass.getpass = self._input, self._getpass
         try:
             with capture, self._warnings.capture(capture.stderr) as scope:
@@ -357,6 +371,25 @@ class LanguageService:
             self._events = self._capture = None
             with self._state_lock:
                 self._running_thread = None
+            if in_main_thread:
+                signal.signal(signal.SIGINT, saved_sigint)
+
+    @contextlib.contextmanager
+    def callback_scope(self):
+        """User code the front end triggers between inputs (a widget's callback on a comm message):
+        an interrupt stops it as it would stop a cell, so a stuck callback cannot hang the kernel."""
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        saved_sigint = signal.signal(signal.SIGINT, self._on_sigint) if in_main_thread else None
+        with self._state_lock:
+            busy = self._running_thread is not None
+            if not busy:
+                self._running_thread, self._interruptible = threading.current_thread(), True
+        try:
+            yield
+        finally:
+            with self._state_lock:
+                if not busy:
+                    self._running_thread, self._interruptible = None, False
             if in_main_thread:
                 signal.signal(signal.SIGINT, saved_sigint)
 

@@ -1,11 +1,14 @@
 """Writes what an execution produces to the terminal: streams, results, errors, then the report."""
 import getpass
 import re
+import shutil
 import sys
 
 from .render import REPORT_MIME, render_report, use_color
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# kernel.backward_render.REPLAY_MIME, spelled out so that module loads only when a replay arrives
+REPLAY_MIME = "application/vnd.gradtrace.backward+json"
 
 
 def strip_ansi(text):
@@ -54,6 +57,10 @@ class TerminalOutput:
             self._pending_reports.append(data[REPORT_MIME])
             return
         text = data.get("text/plain")
+        if REPLAY_MIME in data:  # %backward's table, drawn for this terminal's width
+            from gradtrace.kernel.backward_render import text as replay_text
+
+            text = replay_text(data[REPLAY_MIME], shutil.get_terminal_size().columns - 1)
         if text:
             self._line(text)
 

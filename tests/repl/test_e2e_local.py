@@ -1,4 +1,6 @@
 """The `gradtrace` REPL on the in-process language service, driven in a real pseudo-terminal."""
+import importlib.util
+
 import pytest
 
 from repl_pty import walk_through_the_tutorial
@@ -72,3 +74,18 @@ def test_the_report_is_coloured_on_a_terminal_unless_no_color_is_set(spawn_repl)
     assert "bound    w = tensor([1.], requires_grad=True)" in out
     plain_session.child.send("import torch; v = torch.ones(1, requires_grad=True)\r")
     plain_session.child.expect_exact("bound    v = tensor([1.], requires_grad=True)")  # raw: no escapes
+
+
+def test_backward_replay_and_widgets_in_the_local_repl(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    repl.run("import torch; x = torch.tensor(2., requires_grad=True); w = torch.tensor(1., requires_grad=True)")
+    repl.run("u1 = x * w; u2 = x * w; a = u1 ** 2 + u2 ** 3")
+    table = repl.run("%backward a")
+    assert "replay of a.backward(): 7 steps" in table
+    assert "in 32 = 24 (step 4) + 8 (step 5)" in table
+    assert "x.grad would get 16" in table and "w.grad would get 32" in table
+    if importlib.util.find_spec("ipywidgets") is not None:  # widgets without a front end: their text
+        out = repl.run("import ipywidgets; s = ipywidgets.IntSlider(3); display(s)")
+        assert "IntSlider(value=3)" in out and "Error" not in out
+    assert repl.leave() == 0

@@ -104,3 +104,17 @@ def test_a_private_kernel_that_dies_can_be_restarted(spawn_repl):
     assert "NameError" in out  # a fresh kernel: the old namespace is gone
     assert "Out[2]" not in out
     assert repl.leave() == 0
+
+
+def test_widgets_on_a_remote_kernel_show_as_text_and_their_comm_messages_are_ignored(spawn_repl, standalone_kernel):
+    pytest.importorskip("ipywidgets")
+    repl = spawn_repl("--existing", standalone_kernel.connection_file)
+    repl.wait_prompt()
+    out = repl.run("import ipywidgets as w; s = w.IntSlider(3); display(s); s.value = 4")
+    assert "IntSlider(value=3)" in out
+    assert "comm" not in out.lower()
+    assert "Out[2]: 4" in repl.run("s.value")
+    repl.run("import torch; x = torch.tensor(2., requires_grad=True); y = x * x")
+    table = repl.run("%backward y")  # a step widget in a notebook; its table here
+    assert "replay of y.backward(): 2 steps" in table and "x.grad would be 4" in table
+    assert repl.leave() == 0
