@@ -7,6 +7,7 @@ from ._dtype import (bfloat16, complex64, complex128, float16, float32, float64,
 from ._device import device
 from ._size import Size
 from ._tensor import Tensor
+from ._storage import UntypedStorage
 from ._grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                          set_grad_enabled)
 from . import ops as _ops  # binds the Tensor methods

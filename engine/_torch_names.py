@@ -83,6 +83,7 @@ TORCH_HOMES = {
     "torch.optim.radam": ("optim.RAdam",),
     "torch.optim.rmsprop": ("optim.RMSprop",),
     "torch.optim.sgd": ("optim.SGD",),
+    "torch.storage": ("UntypedStorage",),
     "torch.profiler.profiler": ("profiler.ProfilerAction", "profiler.profile"),
     "torch.utils.data.dataloader": ("utils.data.DataLoader",),
     "torch.utils.data.dataset": ("utils.data.ConcatDataset", "utils.data.Dataset", "utils.data.IterableDataset",
