@@ -40,6 +40,7 @@ TORCH_HOMES = {
     "torch.autograd.profiler_util": ("autograd.profiler.EventList", "autograd.profiler.FunctionEvent",
                                      "autograd.profiler_util.FunctionEventAvg"),
     "torch.autograd.variable": ("autograd.Variable",),
+    "torch.backends.cuda": ("backends.cuda.cuBLASModule",),
     "torch.nn.modules.activation": ("nn.CELU", "nn.ELU", "nn.GELU", "nn.Hardsigmoid", "nn.Hardswish", "nn.Hardtanh",
                                     "nn.LeakyReLU", "nn.LogSigmoid", "nn.LogSoftmax", "nn.Mish", "nn.PReLU",
                                     "nn.ReLU", "nn.ReLU6", "nn.SELU", "nn.SiLU", "nn.Sigmoid", "nn.Softmax",
