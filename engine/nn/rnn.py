@@ -1,7 +1,7 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, built from differentiable engine ops.
 
 The step functions below are torch's CPU cells (aten/src/ATen/native/RNN.cpp) written with linear, add,
-chunk, sigmoid, tanh and mul, so gradients of any order come from those ops' nodes. As in torch's CPU path,
+unsafe_chunk, sigmoid, tanh and mul, so gradients of any order come from those ops' nodes. As in torch's CPU path,
 a layer projects the whole input sequence through weight_ih once and then steps through time.
 """
 import math
@@ -27,7 +27,7 @@ def _rnn_relu_step(x_proj, state, w_hh, b_hh, w_hr=None):
 
 def _lstm_step(x_proj, state, w_hh, b_hh, w_hr=None):
     h, c = state
-    i, f, g, o = (F.linear(h, w_hh, b_hh) + x_proj).chunk(4, 1)
+    i, f, g, o = (F.linear(h, w_hh, b_hh) + x_proj).unsafe_chunk(4, 1)
     i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     c = f * c + i * g
     h = o * c.tanh()
@@ -38,8 +38,8 @@ def _lstm_step(x_proj, state, w_hh, b_hh, w_hr=None):
 
 def _gru_step(x_proj, state, w_hh, b_hh, w_hr=None):
     h = state[0]
-    i_r, i_z, i_n = x_proj.chunk(3, 1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    i_r, i_z, i_n = x_proj.unsafe_chunk(3, 1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).unsafe_chunk(3, 1)
     r = (h_r + i_r).sigmoid()
     z = (h_z + i_z).sigmoid()
     n = (i_n + h_n * r).tanh()
@@ -215,7 +215,8 @@ class RNNBase(Module):
             layer_input = outputs[0] if num_directions == 1 else cat(outputs, outputs[0].dim() - 1)
             if self.dropout != 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
+        # torch's CPU recurrence turns the fresh output batch-first in place (TransposeBackward1)
+        output = layer_input.transpose_(0, 1) if self.batch_first else layer_input
         return output, tuple(stack(kept, 0) for kept in finals)
 
     def extra_repr(self):
