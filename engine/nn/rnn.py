@@ -8,10 +8,12 @@ import math
 import numbers
 import warnings
 
+from .. import _dtype
 from ..ops import creation_ops
 from ..ops.shape import cat, stack
 from . import functional as F
 from . import init
+from .lstm_layer import lstm_layer
 from .modules import Module
 from .parameter import Parameter
 
@@ -187,8 +189,15 @@ class RNNBase(Module):
         """
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
+        fused = self._runs_fused(input)
         layer_input = input.transpose(0, 1) if self.batch_first else input  # time-major, as torch computes
-        initial = [h.unbind(0) for h in hidden]
+        if fused:
+            layer_input = layer_input.contiguous()  # oneDNN reads dense time-major input (CloneBackward0 if not)
+            initial = [[h.select(0, i) for i in range(h.size(0))] for h in hidden]
+            info = {"hidden_size": self.hidden_size, "num_layers": self.num_layers,
+                    "bidirectional": self.bidirectional, "batch_first": self.batch_first, "train": self.training}
+        else:
+            initial = [h.unbind(0) for h in hidden]
         finals = [[] for _ in hidden]
         weights = self.all_weights
         for layer in range(self.num_layers):
@@ -199,6 +208,13 @@ class RNNBase(Module):
                 w_ih, w_hh = w[0], w[1]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
+                if fused:
+                    out, hy, cy = lstm_layer(step, layer_input, w_ih, w_hh, b_ih, b_hh, initial[0][index],
+                                             initial[1][index], reverse=direction == 1, info=info)
+                    outputs.append(out)
+                    finals[0].append(hy)
+                    finals[1].append(cy)
+                    continue
                 steps = F.linear(layer_input, w_ih, b_ih).unbind(0)
                 if direction == 1:
                     steps = steps[::-1]
@@ -212,12 +228,22 @@ class RNNBase(Module):
                 outputs.append(stack(ys, 0))
                 for kept, s in zip(finals, state):
                     kept.append(s)
-            layer_input = outputs[0] if num_directions == 1 else cat(outputs, outputs[0].dim() - 1)
+            # both directions side by side: torch's oneDNN path concatenates along dim -1, its step-by-step
+            # path along dim 2 (the saved dim shows which)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1 if fused else outputs[0].dim() - 1)
             if self.dropout != 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        # torch's CPU recurrence turns the fresh output batch-first in place (TransposeBackward1)
-        output = layer_input.transpose_(0, 1) if self.batch_first else layer_input
-        return output, tuple(stack(kept, 0) for kept in finals)
+        if self.batch_first:
+            # torch's step-by-step CPU recurrence turns its fresh output batch-first in place
+            # (TransposeBackward1); the oneDNN layer's output is transposed as a view (TransposeBackward0)
+            layer_input = layer_input.transpose(0, 1) if fused else layer_input.transpose_(0, 1)
+        return layer_input, tuple(stack(kept, 0) for kept in finals)
+
+    def _runs_fused(self, input):
+        """Whether torch's CPU build runs this through oneDNN, one fused node per layer and direction:
+        LSTMs without projections on float32 CPU input."""
+        return (self.mode == "LSTM" and self.proj_size == 0 and input.dtype is _dtype.float32
+                and input.device.type == "cpu")
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

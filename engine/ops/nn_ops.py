@@ -440,19 +440,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def linear(input, weight, bias=None):
-    """torch's linear: addmm for 2-D input, matmul (+ add) otherwise."""
+    """torch's linear: addmm for 2-D input (and for contiguous higher-dimensional input, flattened to
+    2-D), matmul then an in-place add of the bias otherwise."""
     from .linalg import addmm, matmul
 
     if input.ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())
-    if bias is not None and input.ndim > 2:
+    if bias is not None and input.ndim > 2 and input.is_contiguous():
         flat = input.reshape(-1, input.shape[-1])
         out = addmm(bias, flat, weight.t())
         return out.view(input.shape[:-1] + (weight.shape[0],))
     if bias is not None and input.ndim == 1:
         out = addmm(bias, input.view(1, -1), weight.t())
         return out.view(weight.shape[0])
-    return matmul(input, weight.t())
+    out = matmul(input, weight.t())
+    return out if bias is None else out.add_(bias)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
