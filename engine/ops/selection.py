@@ -1,5 +1,6 @@
 """Elementwise selection: where, maximum/minimum, masked_fill."""
 from .. import _dtype
+from .._grad_mode import GRAD
 from ..autograd.node import Node
 from ._core import aten, attach, grad_to, is_tensor, make, to_tensor_operand, wants_grad, xp_of
 
@@ -19,6 +20,8 @@ class WhereBackward0(Node):
 def grad_where(keep, g):
     """g where `keep` (a bool array or tensor), +0 elsewhere: torch's backward formulas fill with zeros
     (where, masked_fill, a zeros tensor) and never multiply by a mask, which gives -0 for a negative g."""
+    if not GRAD.enabled:  # a backward that records no graph (no create_graph): the array alone
+        return make(xp_of(g._data).where(keep._data if is_tensor(keep) else keep, g._data, 0), g.dtype)
     return where(keep if is_tensor(keep) else make(keep, _dtype.bool_), g, 0.0)
 
 

@@ -48,19 +48,23 @@ def lstm_cell(torch):
 
 
 def custom_function(torch):
-    class Cube(torch.autograd.Function):
+    class ScaledProduct(torch.autograd.Function):
+        """x * w * scale, saving both factors (torchviz draws a custom Function's saved_tensors)."""
+
         @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
+        def forward(ctx, x, w, scale):
+            ctx.save_for_backward(x, w)
+            ctx.scale = scale
+            return x * w * scale
 
         @staticmethod
         def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad
+            x, w = ctx.saved_tensors
+            return grad * w * ctx.scale, grad * x * ctx.scale, None
 
     x = torch.tensor([1., 2.], requires_grad=True)
-    return Cube.apply(x * 2).sum(), {"x": x}
+    w = torch.tensor([3., -1.], requires_grad=True)
+    return ScaledProduct.apply(x * 2, w, 0.5).sum(), {"x": x, "w": w}
 
 
 GRAPHS = [arithmetic, reductions_and_views, view_output, mlp_loss, activations, lstm_cell, custom_function]
