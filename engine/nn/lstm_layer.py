@@ -9,7 +9,8 @@ ones, and with create_graph they stay differentiable: each alias's own node lead
 from ..autograd.engine import grad as _inner_grad
 from ..autograd.node import Node
 from .._grad_mode import GRAD, enable_grad, no_grad
-from ..ops._core import attach_multi, make, wants_grad
+from .._profiler_state import silenced
+from ..ops._core import aten, attach_multi, make, wants_grad
 from ..ops.creation_ops import zeros, zeros_like
 from ..ops.shape import stack
 
@@ -30,9 +31,7 @@ class MkldnnRnnLayerBackward0(Node):
         wanted = [(slot, alias) for slot, alias in enumerate(self._aliases)
                   if alias is not None and self.next_functions[slot][0] is not None]
         seeds = [g if g is not None else zeros_like(r) for g, r in zip((g_out, g_hy, g_cy), results)]
-        # grad mode is on during backward exactly when it records a graph (create_graph)
-        grads = _inner_grad(results, [alias for _, alias in wanted], seeds, retain_graph=True,
-                            create_graph=GRAD.enabled, allow_unused=True)
+        grads = _layer_backward(results, [alias for _, alias in wanted], seeds)
         out = [None] * len(self._aliases)
         for (slot, _), g in zip(wanted, grads):
             out[slot] = g
@@ -43,11 +42,20 @@ class MkldnnRnnLayerBackward0(Node):
         self._aliases = ()
 
 
+@aten("aten::mkldnn_rnn_layer_backward")
+def _layer_backward(results, aliases, seeds):
+    with silenced():
+        # grad mode is on during backward exactly when it records a graph (create_graph)
+        return _inner_grad(results, aliases, seeds, retain_graph=True, create_graph=GRAD.enabled,
+                           allow_unused=True)
+
+
 def _alias(t):
     """A view of t whose recorded uses end at it: its own node leads back to t."""
     return t.view_as(t) if t is not None and t.requires_grad else t
 
 
+@aten("aten::mkldnn_rnn_layer")
 def lstm_layer(step, input, w_ih, w_hh, b_ih, b_hh, hx, cx, *, reverse, info):
     """(output, hy, cy) of one time-major LSTM layer direction; `step` is the LSTM cell step;
     `info`: the module's values torch keeps (hidden_size, num_layers, bidirectional, batch_first, train)."""
@@ -57,7 +65,7 @@ def lstm_layer(step, input, w_ih, w_hh, b_ih, b_hh, hx, cx, *, reverse, info):
     recording = wants_grad(*inputs)
     aliases = tuple(_alias(t) for t in inputs) if recording else inputs
     x, a_ih, a_hh, a_bih, a_bhh, a_hx, a_cx = aliases
-    with (enable_grad() if recording else no_grad()):
+    with silenced(), (enable_grad() if recording else no_grad()):
         steps = F.linear(x, a_ih, a_bih).unbind(0)
         if reverse:
             steps = steps[::-1]

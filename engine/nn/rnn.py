@@ -10,6 +10,7 @@ import warnings
 
 from .. import _dtype
 from ..ops import creation_ops
+from ..ops._core import aten
 from ..ops.shape import cat, stack
 from . import functional as F
 from . import init
@@ -316,6 +317,9 @@ class GRU(_SingleStateRNN):
         super().__init__("GRU", *args, **kwargs)
 
 
+_lstm = aten("aten::lstm")(RNNBase._run)  # the profiler's row for the whole recurrence, as torch's
+
+
 class LSTM(RNNBase):
     """Long short-term memory layers; forward returns output, (h_n, c_n)."""
 
@@ -348,7 +352,7 @@ class LSTM(RNNBase):
             if not is_batched:
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx)
-        output, (h, c) = self._run(input, tuple(hx))
+        output, (h, c) = _lstm(self, input, tuple(hx))
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             h, c = h.squeeze(1), c.squeeze(1)

@@ -126,3 +126,19 @@ def test_cells_split_gates_unsafely(real_torch, cell):
     assert "UnsafeSplitBackward0" in ours and ours == names(real_torch)
     parts = engine.ones(2, 6).unsafe_chunk(3, 1)
     assert not any(p._is_view() for p in parts)
+
+
+def test_profiler_sees_the_lstm_layer_as_one_op_as_torchs(real_torch):
+    def names(torch):
+        torch.manual_seed(0)
+        lstm = torch.nn.LSTM(3, 2)
+        with torch.profiler.profile() as prof:
+            out, _ = lstm(torch.randn(4, 2, 3))
+            out.sum().backward()
+        return {e.key for e in prof.key_averages()}
+
+    ours, theirs = names(engine), names(real_torch)
+    assert {"aten::lstm", "aten::mkldnn_rnn_layer", "aten::mkldnn_rnn_layer_backward",
+            "autograd::engine::evaluate_function: MkldnnRnnLayerBackward0"} <= ours
+    # torch also lists its allocations (aten::empty, aten::zeros, ...), which the engine does not record
+    assert ours <= theirs, ours - theirs
