@@ -42,6 +42,10 @@ from . import _random
 from ._random import Generator, default_generator, initial_seed, seed
 from . import autograd, nn, return_types, cuda, optim, profiler
 from . import accelerator, backends
+from ._global_flags import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+                            get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled,
+                            set_deterministic_debug_mode, set_float32_matmul_precision,
+                            use_deterministic_algorithms)
 from .autograd import Function as _Function  # noqa: F401
 from . import introspect
 from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled

@@ -86,3 +86,30 @@ def test_backend_flags_tutorials_read(real_torch):
         assert engine.backends.cudnn.benchmark is True
     finally:
         cudnn.benchmark = False
+
+
+@pytest.mark.torch
+def test_reproducibility_switches_read_back_as_torchs(real_torch):
+    import warnings
+
+    def run(torch):
+        seen = [(torch.are_deterministic_algorithms_enabled(), torch.get_float32_matmul_precision())]
+        try:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            seen.append((torch.are_deterministic_algorithms_enabled(),
+                         torch.is_deterministic_algorithms_warn_only_enabled(), torch.get_deterministic_debug_mode()))
+            torch.set_deterministic_debug_mode("error")
+            seen.append((torch.get_deterministic_debug_mode(), torch.is_deterministic_algorithms_warn_only_enabled()))
+            seen.append(_outcome(lambda: torch.use_deterministic_algorithms("yes")))
+            seen.append(_outcome(lambda: torch.set_deterministic_debug_mode("zz")))
+            torch.set_float32_matmul_precision("high")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                torch.set_float32_matmul_precision("bad")
+            seen.append((torch.get_float32_matmul_precision(), [str(w.message) for w in caught]))
+        finally:
+            torch.use_deterministic_algorithms(False)
+            torch.set_float32_matmul_precision("highest")
+        return seen
+
+    assert run(engine) == run(real_torch)
