@@ -72,3 +72,11 @@ def test_the_report_is_coloured_on_a_terminal_unless_no_color_is_set(spawn_repl)
     assert "bound    w = tensor([1.], requires_grad=True)" in out
     plain_session.child.send("import torch; v = torch.ones(1, requires_grad=True)\r")
     plain_session.child.expect_exact("bound    v = tensor([1.], requires_grad=True)")  # raw: no escapes
+
+
+def test_the_terminal_repl_shows_torchs_names(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    out = repl.run("import torch; print(type(torch.ones(2)), type(torch.nn.Linear(2, 3)))")
+    assert "<class 'torch.Tensor'> <class 'torch.nn.modules.linear.Linear'>" in out
+    assert repl.leave() == 0
