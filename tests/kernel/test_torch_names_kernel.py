@@ -87,11 +87,26 @@ def test_libraries_importing_torch_get_the_engine(kernel):
     assert out.strip() == "True True"
 
 
-def test_torch_real_gives_the_names_back(kernel):
+def test_torch_real_gives_the_names_back():
     pytest.importorskip("torch")
-    out = _out(kernel, "import torch\nt = torch.ones(1)\n%torch real\nprint(type(t).__module__)\n"
+    km, kc = start_kernel()  # its own kernel: once real torch is loaded in a process, it stays
+    try:
+        out = _out(kc, "import torch\nt = torch.ones(1)\n%torch real\nprint(type(t).__module__)\n"
                        "print(type(torch.ones(1)).__module__, torch.__version__.startswith('2.13'))\n"
                        "%torch gradtrace\nimport torch\nprint(type(torch.ones(1)))")
+    finally:
+        stop_kernel(km, kc)
     lines = [line for line in out.splitlines() if not line.startswith("import torch gives")]
     # once real torch is loaded the name is taken: the engine keeps its own names from then on
     assert lines == ["gradtrace.engine._tensor", "torch True", "<class 'gradtrace.engine._tensor.Tensor'>"]
+
+
+def test_torchviz_in_the_kernel_draws_gradtrace_graphs(kernel):
+    pytest.importorskip("torchviz")  # the kernel runs in this interpreter's environment
+    out = _out(kernel, "import re, torch\nfrom torchviz import make_dot\n"
+                       "w = torch.ones(2, requires_grad=True)\nloss = (w * 3).relu().sum()\n"
+                       "dot = make_dot(loss, params={'w': w}, show_attrs=True, show_saved=True)\n"
+                       "print(re.findall(r'label=\"?(\\w+Backward0|AccumulateGrad)', dot.source))\n"
+                       "print('result: [saved tensor]' in dot.source, 'label=\"w\\n (2)\"' in dot.source)")
+    assert out.splitlines() == ["['SumBackward0', 'ReluBackward0', 'MulBackward0', 'AccumulateGrad']",
+                                "True True"]
