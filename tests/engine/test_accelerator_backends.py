@@ -78,7 +78,6 @@ def test_backend_flags_tutorials_read(real_torch):
                b.cuda.flash_sdp_enabled(), b.cuda.math_sdp_enabled(), b.cuda.mem_efficient_sdp_enabled())
         if torch is engine:
             ours = got
-            assert b.cuda.is_built() is cuda_is_available() or not cuda_is_available()
         else:
             assert ours == got
     cudnn.benchmark = True
@@ -113,3 +112,19 @@ def test_reproducibility_switches_read_back_as_torchs(real_torch):
         return seen
 
     assert run(engine) == run(real_torch)
+
+
+def test_cuda_is_built_means_cupy_is_installed():
+    import importlib.util
+
+    assert engine.backends.cuda.is_built() is (importlib.util.find_spec("cupy") is not None)
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(cuda_is_available(), reason="compares with a CPU-only torch build")
+def test_cuda_is_built_is_false_as_on_a_cpu_build_without_cupy(real_torch):
+    import importlib.util
+
+    if importlib.util.find_spec("cupy") is not None:
+        pytest.skip("CuPy is installed here: gradtrace can run on CUDA, a CPU torch build cannot")
+    assert engine.backends.cuda.is_built() is real_torch.backends.cuda.is_built() is False
