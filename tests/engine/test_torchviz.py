@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from torchviz_graphs import dot_sources
+from torchviz_graphs import GRAPHS, dot_sources, options_of
 
 # torchviz 0.0.3 compares versions with distutils' LooseVersion, deprecated since Python 3.10
 pytestmark = [pytest.mark.torch, pytest.mark.filterwarnings("ignore:distutils Version classes are deprecated")]
@@ -22,7 +22,7 @@ sys.path.insert(0, {_HERE!r})
 from gradtrace.engine import _torch_names
 assert _torch_names.expose_as_torch()
 import torch, torchviz
-from torchviz_graphs import dot_sources
+from torchviz_graphs import GRAPHS, dot_sources, options_of
 print(json.dumps(dot_sources(torch, torchviz.make_dot)))
 """
 
@@ -45,8 +45,7 @@ def both_sides(real_torch):
     return json.loads(done.stdout), dot_sources(real_torch, torchviz.make_dot)
 
 
-@pytest.mark.parametrize("key", [f"{g.__name__}/{a}/{s}" for g in __import__("torchviz_graphs").GRAPHS
-                                 for a, s in __import__("torchviz_graphs").OPTIONS])
+@pytest.mark.parametrize("key", [f"{g.__name__}/{a}/{s}" for g in GRAPHS for a, s in options_of(g)])
 def test_make_dot_source_is_torchs(both_sides, key):
     ours, theirs = both_sides
     assert _canonical(ours[key]) == _canonical(theirs[key])
