@@ -88,6 +88,7 @@ def test_expose_then_conceal_in_a_fresh_interpreter():
 
 
 @pytest.mark.torch
+@pytest.mark.slow  # a fresh interpreter that imports real torch
 def test_expose_refuses_beside_real_torch(real_torch):
     out = _run_fresh("""
         import torch
