@@ -4,9 +4,10 @@ import warnings as _warnings
 from . import _dtype
 from ._dtype import (bfloat16, complex64, complex128, float16, float32, float64, int8, int16, int32, int64,
                      uint8, dtype, get_default_dtype, set_default_dtype, promote_types)
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._size import Size
 from ._tensor import Tensor
+from ._storage import UntypedStorage
 from ._grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                          set_grad_enabled)
 from . import ops as _ops  # binds the Tensor methods
@@ -40,6 +41,11 @@ from ._tensor_str import set_printoptions
 from . import _random
 from ._random import Generator, default_generator, initial_seed, seed
 from . import autograd, nn, return_types, cuda, optim, profiler
+from . import accelerator, backends
+from ._global_flags import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+                            get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled,
+                            set_deterministic_debug_mode, set_float32_matmul_precision,
+                            use_deterministic_algorithms)
 from .autograd import Function as _Function  # noqa: F401
 from . import introspect
 from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
@@ -104,10 +110,6 @@ def result_type(a, b):
 
 def is_floating_point(t):
     return t.dtype.is_floating_point
-
-
-def set_default_device(device):
-    raise RuntimeError("gradtrace creates tensors on the CPU by default; pass device= or call .to(device)")
 
 
 def inverse(a):

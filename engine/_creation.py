@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import _dtype
-from ._device import array_module, normalize, to_device, device_of_array
+from ._device import array_module, default_override, normalize, to_device, device_of_array
 from ._tensor import Tensor
 
 make = Tensor._make
@@ -92,7 +92,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             stacklevel=2,
         )
     arr, dt = _array_from(data, dtype)
-    dev = normalize(device) if device is not None else (data.device if isinstance(data, Tensor) else None)
+    dev = normalize(device) if device is not None else (data.device if isinstance(data, Tensor) else
+                                                        None if default_override() is None else normalize(None))
     if dev is not None and dev.type != "cpu":
         arr = to_device(arr, dev)
     elif type(arr) is not np.ndarray and dev is None:
@@ -110,7 +111,7 @@ def as_tensor(data, dtype=None, device=None):
     """torch.as_tensor: shares memory with a numpy array or tensor when it can."""
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)
-    dev = normalize(device) if device is not None else None
+    dev = normalize(device) if device is not None or default_override() is not None else None
     if isinstance(data, Tensor):
         out = data
         if dtype is not None and dtype is not data.dtype or (dev is not None and dev != data.device):

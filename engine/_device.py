@@ -88,10 +88,42 @@ def cuda_device_count():
         return 0
 
 
-def normalize(spec):
-    """A device from user input; bare 'cuda' means the current CUDA device (0)."""
+# torch.set_default_device's choice; None while it is the CPU, so creation keeps its CPU fast path
+_default_override = None
+
+
+def default_override():
+    """The device set by set_default_device when it is not the CPU, else None."""
+    return _default_override
+
+
+def set_default_device(spec):
+    """torch.set_default_device: where factory functions put tensors when no device= is given."""
+    global _default_override
     if spec is None:
+        _default_override = None
+        return
+    if isinstance(spec, int) and not isinstance(spec, bool) and not cuda_is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    chosen = device(spec)
+    if chosen.type == "meta":
+        raise RuntimeError("gradtrace has no meta tensors: set_default_device takes 'cpu' or 'cuda'")
+    _default_override = None if chosen.type == "cpu" else chosen
+
+
+def get_default_device():
+    """torch.get_default_device: the CPU, or the CUDA device set (torch's error where CUDA is not usable)."""
+    if _default_override is None:
         return CPU
+    cupy = cupy_module()
+    index = _default_override.index
+    return _intern("cuda", int(cupy.cuda.runtime.getDevice()) if index is None else index)
+
+
+def normalize(spec):
+    """A device from user input; bare 'cuda' means the current CUDA device (0); None the default device."""
+    if spec is None:
+        return CPU if _default_override is None else get_default_device()
     d = device(spec)
     if d.type == "cuda" and d.index is None:
         d = _intern("cuda", 0)

@@ -24,3 +24,16 @@ class ProfilerState:
 
 
 PROFILER = ProfilerState()
+
+
+class silenced:
+    """A region whose ops no profiler sees: the inside of an op that torch runs as one kernel (the
+    oneDNN LSTM layer), recorded only as that op."""
+
+    __slots__ = ("_was",)
+
+    def __enter__(self):
+        self._was, PROFILER.active = PROFILER.active, False
+
+    def __exit__(self, *exc):
+        PROFILER.active = self._was

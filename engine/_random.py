@@ -228,9 +228,6 @@ class Generator:
         self._bitgen = np.random.MT19937()
         self._seed_engine(DEFAULT_RNG_SEED)
 
-    def __repr__(self):
-        return f"<gradtrace Generator object at {id(self):#x}>"
-
     # -- engine and seeding ------------------------------------------------------------------
 
     def _seed_engine(self, seed):

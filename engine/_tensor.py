@@ -12,6 +12,7 @@ from . import _dtype
 from ._device import CPU, device_of_array
 from ._grad_mode import GRAD
 from ._size import Size
+from ._storage import UntypedStorage, array_address
 
 _ndarray = np.ndarray
 _FROM_NP = _dtype.FROM_NUMPY
@@ -276,14 +277,24 @@ class Tensor:
         strides = tuple(s // item for s in self._data.strides)
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
+    def _is_view(self):
+        return self._base is not None
+
+    def untyped_storage(self):
+        """The bytes behind this tensor, shared with its base and every view of that base."""
+        owner = self._base if self._base is not None else self
+        storage = owner.__dict__.get("_storage")
+        if storage is None or storage._array is not owner._data:  # in-place ops may swap the array
+            storage = owner._storage = UntypedStorage(owner._data)
+        return storage
+
     def storage_offset(self):
-        base = self._base
-        if base is None:
-            return 0
-        return (self._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]) // self._data.itemsize
+        if self._base is None and type(self._data) is _ndarray and self._data.flags.c_contiguous:
+            return 0  # the common case, without building the storage
+        return (self.data_ptr() - self.untyped_storage().data_ptr()) // self._data.itemsize
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0] if type(self._data) is _ndarray else self._data.data.ptr
+        return array_address(self._data)
 
     def type(self, dtype=None):
         if dtype is None:

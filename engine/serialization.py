@@ -290,7 +290,11 @@ def _find_torch_class(module, name):
     import importlib
 
     from . import nn
+    from ._torch_names import torch_home
 
+    found = torch_home(module, name)
+    if found is not None:
+        return found
     suffix = module[len("torch"):]
     try:
         return getattr(importlib.import_module(__package__ + suffix), name)

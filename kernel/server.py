@@ -39,7 +39,7 @@ _SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_reque
 def _default_service():
     from .service import LanguageService
 
-    return LanguageService()
+    return LanguageService(owns_process=True)
 
 
 def _kernel_version() -> str:

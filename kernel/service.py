@@ -27,7 +27,7 @@ from .inspection import describe, expression_at_cursor, resolve
 from .magics import MagicCommands, UsageError
 from .report import PROFILE_MAX_RECORDS, Lens, Snapshot, build_report, tensor_and_module_types
 from .report_render import render_bundle
-from .torch_alias import TorchImporter, describe_torch, resolve_torch_mode
+from .torch_alias import TorchImporter, claim_torch, describe_torch, release_torch, resolve_torch_mode
 
 
 @dataclass
@@ -69,9 +69,12 @@ _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
 class LanguageService:
     """Runs Python inputs in a persistent namespace and reports what autograd did after each."""
 
-    def __init__(self, *, torch_mode=None, history_path=None):
+    def __init__(self, *, torch_mode=None, history_path=None, owns_process=False):
+        """owns_process: this service is the process's reason to exist (the kernel, the REPL), so in
+        gradtrace mode it may give the name torch to the engine process-wide (torch_alias.claim_torch)."""
         self.torch_mode = resolve_torch_mode(torch_mode)
-        self._importer = TorchImporter(self.torch_mode)
+        self._owns_process = owns_process
+        self._importer = TorchImporter(self.torch_mode, self._claim_torch())
         self.execution_count = 0
         self.lens = Lens()
         self.last_profile_events = None
@@ -179,8 +182,18 @@ class LanguageService:
         """Switch what `import torch` gives; a `torch` already bound in the namespace follows."""
         self.torch_mode = resolve_torch_mode(mode)
         self._importer.mode = self.torch_mode
+        self._importer.process_wide = self._claim_torch()
         if isinstance(self.namespace.get("torch"), types.ModuleType):
             self.namespace["torch"] = self._importer.import_torch()
+
+    def _claim_torch(self):
+        """Whether `import torch` gives the engine process-wide (under torch's names) in the current mode."""
+        if not self._owns_process:
+            return False
+        if self.torch_mode == "gradtrace":
+            return claim_torch()
+        release_torch()
+        return False
 
     # -- helpers for magics ----------------------------------------------------------------------
     def evaluate(self, expression):

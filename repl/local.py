@@ -102,7 +102,7 @@ class LocalTransport:
         keep_sigint_off_this_thread()
         try:
             from gradtrace.kernel.service import LanguageService
-            self._service = LanguageService(torch_mode=self._torch_mode)
+            self._service = LanguageService(torch_mode=self._torch_mode, owns_process=True)
             # The engine's numpy starts BLAS worker threads; created from here they inherit a mask
             # without SIGINT, so a Ctrl-C always lands in the main thread and wakes a blocking call
             # there (a signal taken by another thread leaves time.sleep asleep). The first

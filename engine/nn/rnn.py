@@ -1,17 +1,20 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, built from differentiable engine ops.
 
 The step functions below are torch's CPU cells (aten/src/ATen/native/RNN.cpp) written with linear, add,
-chunk, sigmoid, tanh and mul, so gradients of any order come from those ops' nodes. As in torch's CPU path,
+unsafe_chunk, sigmoid, tanh and mul, so gradients of any order come from those ops' nodes. As in torch's CPU path,
 a layer projects the whole input sequence through weight_ih once and then steps through time.
 """
 import math
 import numbers
 import warnings
 
+from .. import _dtype
 from ..ops import creation_ops
+from ..ops._core import aten
 from ..ops.shape import cat, stack
 from . import functional as F
 from . import init
+from .lstm_layer import lstm_layer
 from .modules import Module
 from .parameter import Parameter
 
@@ -27,7 +30,7 @@ def _rnn_relu_step(x_proj, state, w_hh, b_hh, w_hr=None):
 
 def _lstm_step(x_proj, state, w_hh, b_hh, w_hr=None):
     h, c = state
-    i, f, g, o = (F.linear(h, w_hh, b_hh) + x_proj).chunk(4, 1)
+    i, f, g, o = (F.linear(h, w_hh, b_hh) + x_proj).unsafe_chunk(4, 1)
     i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     c = f * c + i * g
     h = o * c.tanh()
@@ -38,8 +41,8 @@ def _lstm_step(x_proj, state, w_hh, b_hh, w_hr=None):
 
 def _gru_step(x_proj, state, w_hh, b_hh, w_hr=None):
     h = state[0]
-    i_r, i_z, i_n = x_proj.chunk(3, 1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    i_r, i_z, i_n = x_proj.unsafe_chunk(3, 1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).unsafe_chunk(3, 1)
     r = (h_r + i_r).sigmoid()
     z = (h_z + i_z).sigmoid()
     n = (i_n + h_n * r).tanh()
@@ -187,8 +190,15 @@ class RNNBase(Module):
         """
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
+        fused = self._runs_fused(input)
         layer_input = input.transpose(0, 1) if self.batch_first else input  # time-major, as torch computes
-        initial = [h.unbind(0) for h in hidden]
+        if fused:
+            layer_input = layer_input.contiguous()  # oneDNN reads dense time-major input (CloneBackward0 if not)
+            initial = [[h.select(0, i) for i in range(h.size(0))] for h in hidden]
+            info = {"hidden_size": self.hidden_size, "num_layers": self.num_layers,
+                    "bidirectional": self.bidirectional, "batch_first": self.batch_first, "train": self.training}
+        else:
+            initial = [h.unbind(0) for h in hidden]
         finals = [[] for _ in hidden]
         weights = self.all_weights
         for layer in range(self.num_layers):
@@ -199,6 +209,13 @@ class RNNBase(Module):
                 w_ih, w_hh = w[0], w[1]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
+                if fused:
+                    out, hy, cy = lstm_layer(step, layer_input, w_ih, w_hh, b_ih, b_hh, initial[0][index],
+                                             initial[1][index], reverse=direction == 1, info=info)
+                    outputs.append(out)
+                    finals[0].append(hy)
+                    finals[1].append(cy)
+                    continue
                 steps = F.linear(layer_input, w_ih, b_ih).unbind(0)
                 if direction == 1:
                     steps = steps[::-1]
@@ -212,11 +229,22 @@ class RNNBase(Module):
                 outputs.append(stack(ys, 0))
                 for kept, s in zip(finals, state):
                     kept.append(s)
-            layer_input = outputs[0] if num_directions == 1 else cat(outputs, outputs[0].dim() - 1)
+            # both directions side by side: torch's oneDNN path concatenates along dim -1, its step-by-step
+            # path along dim 2 (the saved dim shows which)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1 if fused else outputs[0].dim() - 1)
             if self.dropout != 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
-        return output, tuple(stack(kept, 0) for kept in finals)
+        if self.batch_first:
+            # torch's step-by-step CPU recurrence turns its fresh output batch-first in place
+            # (TransposeBackward1); the oneDNN layer's output is transposed as a view (TransposeBackward0)
+            layer_input = layer_input.transpose(0, 1) if fused else layer_input.transpose_(0, 1)
+        return layer_input, tuple(stack(kept, 0) for kept in finals)
+
+    def _runs_fused(self, input):
+        """Whether torch's CPU build runs this through oneDNN, one fused node per layer and direction:
+        LSTMs without projections on float32 CPU input."""
+        return (self.mode == "LSTM" and self.proj_size == 0 and input.dtype is _dtype.float32
+                and input.device.type == "cpu")
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -289,6 +317,9 @@ class GRU(_SingleStateRNN):
         super().__init__("GRU", *args, **kwargs)
 
 
+_lstm = aten("aten::lstm")(RNNBase._run)  # the profiler's row for the whole recurrence, as torch's
+
+
 class LSTM(RNNBase):
     """Long short-term memory layers; forward returns output, (h_n, c_n)."""
 
@@ -321,7 +352,7 @@ class LSTM(RNNBase):
             if not is_batched:
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx)
-        output, (h, c) = self._run(input, tuple(hx))
+        output, (h, c) = _lstm(self, input, tuple(hx))
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             h, c = h.squeeze(1), c.squeeze(1)

@@ -95,7 +95,8 @@ sigmoid_backward = _backward_op("aten::sigmoid_backward", SigmoidBackwardBackwar
                                 lambda g, y: g * ((1 - y) * y))
 # grad where the saved value > threshold, else 0 (relu passes its result and threshold 0)
 threshold_backward = _backward_op("aten::threshold_backward", ThresholdBackwardBackward0,
-                                  lambda g, kept, threshold: g * (kept > threshold), defaults={"threshold": 0})
+                                  lambda g, kept, threshold: xp_of(g).where(kept > threshold, g, 0),
+                                  defaults={"threshold": 0})
 
 
 class SoftmaxBackwardDataBackward0(_BackwardOfBackward):

@@ -6,6 +6,7 @@ from .. import _dtype
 from .._grad_mode import GRAD
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
+from .selection import grad_where
 from .shape import as_view, unsqueeze
 
 
@@ -183,7 +184,7 @@ class CopySlices(Node):
         xp = xp_of(g._data)
         keep = xp.ones(g._data.shape, dtype=bool)
         keep[self.key] = False
-        gx = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
+        gx = grad_where(keep, g) if self.next_functions[0][0] is not None else None
         gv = None
         if self.value_shape is not None and self.next_functions[1][0] is not None:
             gv = _index(g, self.key, IndexBackward0, advanced=True)
@@ -294,7 +295,7 @@ class ViewCopySlices(Node):
             if self.next_functions[0][0] is not None:
                 keep = xp.ones(n, dtype=bool)
                 keep[positions] = False
-                gb = g * make(keep.reshape(g._data.shape), _dtype.bool_)
+                gb = grad_where(keep.reshape(g._data.shape), g)
             return gb, grad_slice
         from ..autograd.engine import call_node
 
@@ -364,7 +365,7 @@ class ScatterBackward0(Node):
         xp = xp_of(g._data)
         keep = xp.ones(g._data.shape, dtype=bool)
         keep[_scatter_indices(idx._data, self._dim)] = False
-        ga = g * make(keep, _dtype.bool_) if self.next_functions[0][0] is not None else None
+        ga = grad_where(keep, g) if self.next_functions[0][0] is not None else None
         gs = g.gather(self._dim, idx) if self.next_functions[1][0] is not None else None
         return ga, gs
 

@@ -223,8 +223,16 @@ def outer(a, b):
     return mul(a.reshape(-1, 1), b)
 
 
+def _strides(arr):
+    """An array's strides in elements, as torch's sym_strides()."""
+    return tuple(step // arr.itemsize for step in arr.strides)
+
+
 class AddmmBackward0(Node):
-    __slots__ = ("beta", "alpha", "self_shape")
+    # torch keeps each matrix's sizes always and its strides only when that matrix needs a gradient
+    __slots__ = ("beta", "alpha", "mat1_sym_sizes", "mat1_sym_strides", "mat2_sym_sizes", "mat2_sym_strides",
+                 "self_shape")
+    unsaved_slots = ("self_shape",)
     saved_names = ("mat1", "mat2")
 
     def backward(self, g):
@@ -256,6 +264,9 @@ def addmm(inp, mat1, mat2, *, beta=1, alpha=1):
     if wants_grad(inp, mat1, mat2):
         node = AddmmBackward0()
         node.beta, node.alpha, node.self_shape = beta, alpha, inp._data.shape
+        node.mat1_sym_sizes, node.mat2_sym_sizes = mat1._data.shape, mat2._data.shape
+        node.mat1_sym_strides = _strides(mat1._data) if mat1._requires_grad else ()
+        node.mat2_sym_strides = _strides(mat2._data) if mat2._requires_grad else ()
         node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
         attach(out, node, (inp, mat1, mat2))
     return out

@@ -255,29 +255,37 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(losses, reduction)
 
 
+# torch's Reduction enum, as a node's saved `reduction` shows it
+_REDUCTION_CODES = {"none": 0, "mean": 1, "sum": 2}
+
+
 class NllLossBackward0(Node):
-    __slots__ = ("reduction", "ignore_index", "total_weight", "self_shape")
-    saved_names = ("target", "weight")
+    # as torch keeps them: ignore_index as a uint64 (-100 -> 18446744073709551516), reduction as its
+    # enum value, total_weight as a 0-d tensor
+    __slots__ = ("reduction", "ignore_index")
+    saved_names = ("self", "target", "total_weight", "weight")
 
     def backward(self, g):
-        target, weight = self.saved()
+        inp, target, total_weight, weight = self.saved()
         xp = xp_of(g._data)
         tgt = target._data
-        valid = tgt != self.ignore_index
+        ignore_index = self.ignore_index - (1 << 64) if self.ignore_index >= 1 << 63 else self.ignore_index
+        valid = tgt != ignore_index
         safe = xp.where(valid, tgt, 0)
         w = (weight._data[safe] if weight is not None else xp.ones(tgt.shape, dtype=g._data.dtype)) * valid
         coef = -w
-        if self.reduction == "mean":
-            coef = coef / self.total_weight
+        if self.reduction == _REDUCTION_CODES["mean"]:
+            coef = coef / total_weight._data
         # d loss / d input as a constant array, applied to g with a tensor op so create_graph can
         # differentiate the gradient with respect to g as well
-        gd = xp.zeros(self.self_shape, dtype=g._data.dtype)
-        if len(self.self_shape) == 1:
+        shape = inp._data.shape
+        gd = xp.zeros(shape, dtype=g._data.dtype)
+        if len(shape) == 1:
             gd[safe] = coef
         else:
             xp.put_along_axis(gd, xp.expand_dims(safe, 1), xp.expand_dims(coef, 1).astype(gd.dtype), axis=1)
         local = make(gd, g.dtype)
-        if g._data.ndim and len(self.self_shape) > 1:
+        if g._data.ndim and len(shape) > 1:
             return (g.unsqueeze(1) * local,)
         return (g * local,)
 
@@ -314,9 +322,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     out = make(xp.asarray(data).astype(x.dtype), input.dtype)
     if wants_grad(input):
         node = NllLossBackward0()
-        node.reduction, node.ignore_index = reduction, ignore_index
-        node.total_weight, node.self_shape = float(total_weight), x.shape
-        node.save(target, weight)
+        node.reduction, node.ignore_index = _REDUCTION_CODES[reduction], as_uint64(ignore_index)
+        node.save(input, target, make(xp.asarray(total_weight, dtype=x.dtype), input.dtype), weight)
         attach(out, node, (input,))
     return out
 
@@ -433,19 +440,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def linear(input, weight, bias=None):
-    """torch's linear: addmm for 2-D input, matmul (+ add) otherwise."""
+    """torch's linear: addmm for 2-D input (and for contiguous higher-dimensional input, flattened to
+    2-D), matmul then an in-place add of the bias otherwise."""
     from .linalg import addmm, matmul
 
     if input.ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())
-    if bias is not None and input.ndim > 2:
+    if bias is not None and input.ndim > 2 and input.is_contiguous():
         flat = input.reshape(-1, input.shape[-1])
         out = addmm(bias, flat, weight.t())
         return out.view(input.shape[:-1] + (weight.shape[0],))
     if bias is not None and input.ndim == 1:
         out = addmm(bias, input.view(1, -1), weight.t())
         return out.view(weight.shape[0])
-    return matmul(input, weight.t())
+    out = matmul(input, weight.t())
+    return out if bias is None else out.add_(bias)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

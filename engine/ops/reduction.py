@@ -178,9 +178,11 @@ class _FullExtremeNode(Node):
     saved_names = ("self", "result")
 
     def backward(self, g):
+        from .selection import grad_where
+
         a, r = self.saved()
         mask = (a == r)
-        return (mask * (g / mask.sum()),)
+        return (grad_where(mask, g / mask.sum()),)  # torch's CPU path: zeros.masked_fill_(mask, ...)
 
 
 class MaxBackward1(_FullExtremeNode):

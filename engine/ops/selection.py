@@ -1,5 +1,6 @@
 """Elementwise selection: where, maximum/minimum, masked_fill."""
 from .. import _dtype
+from .._grad_mode import GRAD
 from ..autograd.node import Node
 from ._core import aten, attach, grad_to, is_tensor, make, to_tensor_operand, wants_grad, xp_of
 
@@ -11,10 +12,17 @@ class WhereBackward0(Node):
 
     def backward(self, g):
         (cond,) = self.saved()
-        zero = g * 0
-        ga = grad_to(where(cond, g, zero), self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
-        gb = grad_to(where(cond, zero, g), self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        ga = grad_to(where(cond, g, 0.0), self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = grad_to(where(cond, 0.0, g), self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
         return ga, gb
+
+
+def grad_where(keep, g):
+    """g where `keep` (a bool array or tensor), +0 elsewhere: torch's backward formulas fill with zeros
+    (where, masked_fill, a zeros tensor) and never multiply by a mask, which gives -0 for a negative g."""
+    if not GRAD.enabled:  # a backward that records no graph (no create_graph): the array alone
+        return make(xp_of(g._data).where(keep._data if is_tensor(keep) else keep, g._data, 0), g.dtype)
+    return where(keep if is_tensor(keep) else make(keep, _dtype.bool_), g, 0.0)
 
 
 @aten("aten::where")
@@ -60,9 +68,12 @@ class _PairwiseExtremeNode(Node):
         ad, bd = a._data, b._data
         win = type(self).pick_a(ad, bd)
         tie = ad == bd
-        wa = make(xp.where(tie, 0.5, win.astype(g._data.dtype)).astype(g._data.dtype), g.dtype)
-        ga = grad_to(g * wa, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
-        gb = grad_to(g * (1 - wa), self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
+        # torch: where(a == b, grad / 2, grad).masked_fill_(loser, 0) for each side
+        shared = g * make(xp.where(tie, 0.5, 1.0).astype(g._data.dtype), g.dtype)
+        ga = grad_to(grad_where(win | tie, shared), self.a_shape, self.a_dtype) \
+            if self.next_functions[0][0] is not None else None
+        gb = grad_to(grad_where(~win, shared), self.b_shape, self.b_dtype) \
+            if self.next_functions[1][0] is not None else None
         return ga, gb
 
 

@@ -537,6 +537,10 @@ class SplitBackward0(_MultiViewBackward):
     __slots__ = ("self_sym_sizes", "split_size")
 
 
+class UnsafeSplitBackward0(_MultiViewBackward):
+    __slots__ = ("self_sym_sizes", "split_size")
+
+
 class SplitWithSizesBackward0(_MultiViewBackward):
     __slots__ = ("self_sym_sizes", "split_sizes")
 
@@ -545,16 +549,18 @@ class UnbindBackward0(_MultiViewBackward):
     __slots__ = ()
 
 
-def _multi_view(a, dim, sizes, node_cls, squeeze, shown=None):
+def _multi_view(a, dim, sizes, node_cls, squeeze, shown=None, views=True):
     """Views of `a` along dim, `sizes` long each (squeezed away for unbind); `shown`: the node's own
-    torch-visible values (split_size, ...)."""
+    torch-visible values (split_size, ...); views=False: torch's unsafe_ ops, whose parts share the
+    memory but are not tracked as views."""
     d = a._wrap_dim(dim)
     outs = []
     start = 0
     for s in sizes:
         idx = (slice(None),) * d + ((start if squeeze else slice(start, start + s)),) + (Ellipsis,)
         data = a._data[idx]
-        outs.append(as_view(make(data, a.dtype), a, lambda arr, k=idx: arr[k]))
+        part = make(data, a.dtype)
+        outs.append(as_view(part, a, lambda arr, k=idx: arr[k]) if views else part)
         start += s
     if wants_grad(a):
         node = node_cls()
@@ -572,8 +578,7 @@ def split(a, split_size_or_sections, dim=0):
     n = a._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
-        return _multi_view(a, dim, sizes, SplitBackward0, False,
+        return _multi_view(a, dim, _split_sizes(a, step, dim), SplitBackward0, False,
                            {"self_sym_sizes": a._data.shape, "split_size": as_uint64(step)})
     sizes = list(split_size_or_sections)
     if sum(sizes) != n:
@@ -585,11 +590,30 @@ def split(a, split_size_or_sections, dim=0):
                        {"self_sym_sizes": a._data.shape, "split_sizes": tuple(as_uint64(s) for s in sizes)})
 
 
+def _split_sizes(a, step, dim):
+    n = a._data.shape[a._wrap_dim(dim)]
+    return [min(step, n - i) for i in range(0, n, step)] if n else [0]
+
+
+def _chunk_step(a, chunks, dim):
+    n = a._data.shape[a._wrap_dim(dim)]
+    return -(-n // chunks) if n else 1
+
+
 def chunk(a, chunks, dim=0):
-    d = a._wrap_dim(dim)
-    n = a._data.shape[d]
-    step = -(-n // chunks) if n else 1
-    return split(a, step, dim)
+    return split(a, _chunk_step(a, chunks, dim), dim)
+
+
+@aten("aten::unsafe_split")
+def unsafe_split(a, split_size, dim=0):
+    """split whose parts are not views (torch's LSTM and GRU cells split their gates this way)."""
+    return _multi_view(a, dim, _split_sizes(a, split_size, dim), UnsafeSplitBackward0, False,
+                       {"self_sym_sizes": a._data.shape, "split_size": as_uint64(split_size)}, views=False)
+
+
+@aten("aten::unsafe_chunk")
+def unsafe_chunk(a, chunks, dim=0):
+    return unsafe_split(a, _chunk_step(a, chunks, dim), dim)
 
 
 @aten("aten::unbind")

@@ -205,8 +205,9 @@ class ClampBackward1(Node):
 
     def backward(self, g):
         (x,) = self.saved()
-        mask = _in_range(x, self.min, self.max)
-        return (g * mask,)
+        from .selection import grad_where
+
+        return (grad_where(_in_range(x, self.min, self.max), g),)
 
 
 def _in_range(x, lo, hi):
@@ -230,14 +231,15 @@ class ClampBackward0(Node):
             m = data >= lo._data
         if hi is not None:
             m = (data <= hi._data) if m is None else (m & (data <= hi._data))
-        gx = g * make(m, _dtype.bool_)
-        glo = ghi = None
         from ._core import sum_to
+        from .selection import grad_where
 
+        gx = grad_where(m, g)
+        glo = ghi = None
         if lo is not None and self.next_functions[1][0] is not None:
-            glo = sum_to(g * make(data < lo._data, _dtype.bool_), lo._data.shape)
+            glo = sum_to(grad_where(data < lo._data, g), lo._data.shape)
         if hi is not None and self.next_functions[2][0] is not None:
-            ghi = sum_to(g * make(data > hi._data, _dtype.bool_), hi._data.shape)
+            ghi = sum_to(grad_where(data > hi._data, g), hi._data.shape)
         return gx, glo, ghi
 
 
@@ -295,8 +297,10 @@ class _ClampOneSideBackward(Node):
     passes = None
 
     def backward(self, g):
+        from .selection import grad_where
+
         (x,) = self.saved()
-        return (g * type(self).passes(x, self.bound),)
+        return (grad_where(type(self).passes(x, self.bound), g),)
 
 
 class ClampMinBackward0(_ClampOneSideBackward):

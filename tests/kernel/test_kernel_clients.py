@@ -261,11 +261,6 @@ print(list(state), torch.equal(state["hidden2tag.bias"], model.hidden2tag.bias))
 ]
 
 
-# torch 2.13's float32 CPU LSTM runs oneDNN, whose output node is MkldnnRnnLayerBackward0; ours is the
-# stack of the steps (the note of stop 9 lists this). Every other character must be torch's.
-_ONEDNN_LSTM_NODE = ("MkldnnRnnLayerBackward0", "StackBackward0")
-
-
 @pytest.mark.torch
 def test_nbclient_runs_the_lstm_sequence_tutorial_like_pytorch(real_torch):
     """nn.LSTM, Embedding, NLLLoss and SGD training, a shuffled DataLoader and a checkpoint round trip,
@@ -281,8 +276,8 @@ def test_nbclient_runs_the_lstm_sequence_tutorial_like_pytorch(real_torch):
     stdout = "".join(out.get("text", "") for cell in nb.cells for out in cell.outputs
                      if out.output_type == "stream" and out.name == "stdout")
     expected = _real_torch_stdout(SEQ_CELLS)
-    assert expected.count(_ONEDNN_LSTM_NODE[0]) == 1
-    assert _scrub_addresses(stdout) == _scrub_addresses(expected.replace(*_ONEDNN_LSTM_NODE))
+    assert "grad_fn=<MkldnnRnnLayerBackward0>" in expected  # torch 2.13's float32 CPU LSTM runs oneDNN
+    assert _scrub_addresses(stdout) == _scrub_addresses(expected)
 
 
 def test_jupyter_console_attaches_to_a_started_kernel(tmp_path):

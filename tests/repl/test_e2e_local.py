@@ -89,3 +89,11 @@ def test_backward_replay_and_widgets_in_the_local_repl(spawn_repl):
         out = repl.run("import ipywidgets; s = ipywidgets.IntSlider(3); display(s)")
         assert "IntSlider(value=3)" in out and "Error" not in out
     assert repl.leave() == 0
+
+
+def test_the_terminal_repl_shows_torchs_names(spawn_repl):
+    repl = spawn_repl()
+    repl.wait_prompt()
+    out = repl.run("import torch; print(type(torch.ones(2)), type(torch.nn.Linear(2, 3)))")
+    assert "<class 'torch.Tensor'> <class 'torch.nn.modules.linear.Linear'>" in out
+    assert repl.leave() == 0
