@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
+from .._numpy_quiet import quiet as _quiet, reset as _reset_quiet
 from .._profiler_recorder import NO_SEQ, SEQ, clock as _now
 from .._profiler_state import PROFILER
 from .._tensor import Tensor
@@ -81,6 +82,7 @@ def aten(name):
     def wrap(fn):
         @functools.wraps(fn)
         def op(*args, **kwargs):
+            token = _quiet()
             try:
                 if PROFILER.active:
                     log = PROFILER.log
@@ -107,6 +109,8 @@ def aten(name):
                 if "could not be broadcast" not in str(exc):
                     raise
                 raise RuntimeError(broadcast_message(args)) from None
+            finally:
+                _reset_quiet(token)
 
         op.aten_name = name
         return op

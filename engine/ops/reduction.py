@@ -1,10 +1,12 @@
 """Reductions: sum, mean, prod, max/min, std/var, norm, logsumexp, all/any, cumsum."""
 import builtins
 import math
+import warnings
 
 import numpy as np
 
 from .. import _dtype, return_types
+from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
 
@@ -100,7 +102,10 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
         )
     dims = _dims(a, dim)
     data = a._data
-    res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
+    if data.size:
+        res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
+    else:  # 0/0, nan as torch's, without numpy's "Mean of empty slice" warning
+        res = xp_of(data).divide(data.sum(axis=dims, keepdims=keepdim, dtype=dt.np), 0)
     out = make(res.astype(dt.np, copy=False), dt)
     if wants_grad(a):
         if dim is None:
@@ -374,7 +379,18 @@ class StdBackward0(Node):
         return (g * (a - m) / (r * builtins.max(n - self._correction, 0)),)
 
 
-def _var_std(a, dim, unbiased, keepdim, correction, is_std):
+def _degenerate_spread(data, dims, c, keepdim, is_std, name):
+    """var/std with a correction >= the count: torch warns (its own words) and divides by max(n - c, 0),
+    as numpy does, whose own warning is kept quiet."""
+    warn_user(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+              "(input numel divided by output numel). (Triggered internally at "
+              "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+
+
+def _var_std(a, dim, unbiased, keepdim, correction, is_std, name=None):
     if isinstance(dim, bool):  # var(unbiased) positional form
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
@@ -382,7 +398,10 @@ def _var_std(a, dim, unbiased, keepdim, correction, is_std):
     dim = None if dim is _NOT_GIVEN else dim
     dims = _dims(a, dim)
     data = a._data
-    res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+    if _reduced_count(a, dims) - c > 0:
+        res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+    else:
+        res = _degenerate_spread(data, dims, c, keepdim, is_std, name or ("std" if is_std else "var"))
     out = make(xp_of(data).asarray(res).astype(a.dtype.np), a.dtype)
     if wants_grad(a):
         node = StdBackward0() if is_std else VarBackward0()
@@ -631,7 +650,7 @@ def _moments(a, dim, unbiased, keepdim, correction, is_std):
     from .._grad_mode import no_grad
 
     with no_grad():
-        spread = _var_std(a, dims, None, keepdim, c, is_std)
+        spread = _var_std(a, dims, None, keepdim, c, is_std, "std_mean" if is_std else "var_mean")
         m = mean(a, dims, keepdim)
     if wants_grad(a):
         node = StdMeanBackward0() if is_std else VarMeanBackward0()
