@@ -192,10 +192,17 @@ def _rand_size(size):
     return _size(size)
 
 
+def _allocating(make_array, shape, np_dtype):
+    from .ops.validate import allocating
+
+    return allocating(make_array, shape, np_dtype)
+
+
 def _random_tensor(draw, size, generator, dtype, device, requires_grad):
     dt = dtype or _dtype.get_default_dtype()
     gen = _gen(generator)
-    t = make(_place(getattr(gen, draw)(_rand_size(size), dt.np), device), dt)
+    shape = _rand_size(size)
+    t = make(_place(_allocating(lambda: getattr(gen, draw)(shape, dt.np), shape, dt.np), device), dt)
     if requires_grad:
         t.requires_grad = True
     return t
@@ -215,13 +222,15 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if size is None:
         raise TypeError("randint() missing 1 required positional arguments: \"size\"")
     dt = dtype or _dtype.int64
-    arr = _gen(generator).randint(low, high, tuple(size), dt.np)
+    shape = _rand_size(size)
+    arr = _allocating(lambda: _gen(generator).randint(low, high, shape, dt.np), shape, dt.np)
     return make(_place(arr, device), dt)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     dt = dtype or _dtype.int64
-    return make(_place(_gen(generator).randperm(n, dt.np), device), dt)
+    _rand_size((n,))  # torch's error for a negative n
+    return make(_place(_allocating(lambda: _gen(generator).randperm(n, dt.np), (n,), np.int64), device), dt)
 
 
 def rand_like(t, *, dtype=None, device=None, requires_grad=False):

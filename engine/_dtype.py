@@ -5,7 +5,8 @@ import numpy as np
 class dtype:
     """A torch dtype: prints as `torch.float32`, maps to one numpy dtype."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "legacy_name", "_category")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "legacy_name", "_category",
+                 "scalar_name")
 
     def __init__(self, name, np_dtype, category, legacy_name):
         self.name = name
@@ -16,6 +17,8 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.legacy_name = legacy_name
         self._category = category  # bool 0 < integer 1 < floating 2 < complex 3
+        # c10's ScalarType name, as torch's C++ messages print a dtype ("not implemented for 'Long'")
+        self.scalar_name = legacy_name[:-len("Tensor")]
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -57,6 +60,11 @@ ALIASES = {
 FROM_NUMPY = {d.np: d for d in ALL if d is not bfloat16}
 
 _default = [float32]
+
+
+def not_implemented(kernel, dt):
+    """ATen's dispatch error for a dtype a kernel does not handle."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_name}\'')
 
 
 def _by_name(name):

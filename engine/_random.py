@@ -12,6 +12,8 @@ import secrets
 
 import numpy as np
 
+from . import _dtype
+
 # numpy never contracts a*b+c; ATen's compiled kernels do, so the exact fma is emulated
 from ._fma import fma_f32 as _fma_f32, fma_f64 as _fma_f64
 
@@ -181,18 +183,11 @@ def _check_seed(seed):
 _CPP_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                    "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
                    "float32": "float", "float64": "double"}
-_LIMIT_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
-# c10::ScalarType names, as ATen's dispatch errors print them.
-_SCALAR_TYPE_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                      "int64": "Long", "bool": "Bool", "float16": "Half", "float32": "Float",
-                      "float64": "Double", "complex64": "ComplexFloat",
-                      "complex128": "ComplexDouble"}
 
 
 def _not_implemented(kernel, dtype):
-    """ATen's dispatch error for a dtype a kernel does not handle."""
-    name = _SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)
-    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    """ATen's dispatch error for a dtype (torch's or numpy's) a kernel does not handle."""
+    return _dtype.not_implemented(kernel, dtype if isinstance(dtype, _dtype.dtype) else _dtype.FROM_NUMPY[np.dtype(dtype)])
 
 
 def _cpp_number(value):
@@ -340,7 +335,7 @@ class Generator:
                                f"from={_cpp_number(low)} > to={_cpp_number(high)}")
         if dtype.kind == "f" and float(high) - float(low) > float(np.finfo(dtype).max):
             raise RuntimeError(
-                f"uniform_ expects to-from <= std::numeric_limits<{_LIMIT_TYPE_NAMES[dtype.name]}>"
+                f"uniform_ expects to-from <= std::numeric_limits<{_dtype.FROM_NUMPY[dtype].scalar_name}>"
                 f"::max(), but found to={_cpp_number(high)} and from={_cpp_number(low)} which "
                 "result in to-from to exceed the limit")
         n = _numel(_as_shape(shape))

@@ -2,6 +2,7 @@
 from .. import _dtype
 from ..autograd.node import Node
 from ._core import aten, attach, make, wants_grad, xp_of
+from .validate import BOOL, refuses
 
 
 def _fmt(shape):
@@ -27,6 +28,7 @@ class MmBackward0(Node):
 
 
 @aten("aten::mm")
+@refuses(BOOL, "addmm_impl_cpu_")
 def mm(a, b):
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -56,6 +58,7 @@ class MvBackward0(Node):
 
 
 @aten("aten::mv")
+@refuses(BOOL, "addmv_impl_cpu")
 def mv(a, v):
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
@@ -80,6 +83,7 @@ class DotBackward0(Node):
 
 
 @aten("aten::dot")
+@refuses(BOOL, "dot")
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -91,7 +95,7 @@ def dot(a, b):
         )
     if a.dtype is not b.dtype:
         raise RuntimeError(
-            f"dot : expected both vectors to have same dtype, but found {a.dtype.name.capitalize()} and {b.dtype.name.capitalize()}"
+            f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} and {b.dtype.scalar_name}"
         )
     out = make(xp_of(a._data).dot(a._data, b._data), a.dtype)
     if wants_grad(a, b):
@@ -112,6 +116,7 @@ class BmmBackward0(Node):
 
 
 @aten("aten::bmm")
+@refuses(BOOL, "bmm")
 def bmm(a, b):
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")

@@ -8,6 +8,7 @@ from .. import _dtype
 from ..autograd.node import Node, NotImplementedNode
 from .._grad_mode import GRAD
 from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from .validate import BOOL, NOT_FLOATING, not_implemented, refuse, refuses
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
                            leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
                            smooth_l1_loss_backward, softmax_backward_data, softplus_backward, threshold_backward)
@@ -41,6 +42,10 @@ def _softmax_family(a, dim, dtype, name, node_class, from_shifted):
     """softmax or log_softmax along dim: `from_shifted(xp, x - max, d)` computes the result from
     inputs shifted by their maximum (no overflow); node_class keeps the result and the dim."""
     dim, d = _softmax_dim(a, dim, name)
+    dt = dtype or a.dtype
+    if dt in NOT_FLOATING:
+        raise not_implemented(f"{name}_lastdim_kernel_impl" if d == a.ndim - 1 or a.ndim == 0 else f"{name}_kernel_impl",
+                              dt)
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
@@ -176,6 +181,7 @@ def _pointwise_loss(input, target, node, losses, reduction):
 
 
 @aten("aten::mse_loss")
+@refuses(NOT_FLOATING, "mse_cpu")
 def _mse_loss(input, target, reduction):
     d = input._data - target._data
     return _pointwise_loss(input, target, MseLossBackward0, d * d, reduction)[0]
@@ -187,6 +193,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 
 @aten("aten::smooth_l1_loss")
+@refuses(NOT_FLOATING, "smooth_l1_cpu")
 def _smooth_l1_loss(input, target, reduction, beta):
     xp = xp_of(input._data)
     z = xp.abs(input._data - target._data)
@@ -205,6 +212,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 @aten("aten::huber_loss")
+@refuses(NOT_FLOATING, "huber_cpu")
 def _huber_loss(input, target, reduction, delta):
     xp = xp_of(input._data)
     z = xp.abs(input._data - target._data)
@@ -283,12 +291,15 @@ class NllLossBackward0(Node):
 
 
 @aten("aten::nll_loss")
+@refuses(NOT_FLOATING, "nll_loss_out_frame")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     xp = xp_of(input._data)
     x = input._data
     tgt = target._data
     if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype.name.capitalize()}")
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
+    if target.dtype is not _dtype.int64 and target.dtype is not _dtype.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     valid = tgt != ignore_index
     if ((tgt[valid] < 0) | (tgt[valid] >= n_classes)).any():
@@ -351,6 +362,7 @@ class BinaryCrossEntropyBackward0(Node):
 
 
 @aten("aten::binary_cross_entropy")
+@refuses(NOT_FLOATING, "binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     if input.shape != target.shape:
         raise ValueError(
@@ -406,6 +418,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 
 @aten("aten::binary_cross_entropy_with_logits")
+@refuses(NOT_FLOATING, "log_sigmoid_cpu")
 def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction):
     enum = _reduction_enum(reduction)
     xp = xp_of(input._data)
@@ -436,6 +449,9 @@ def linear(input, weight, bias=None):
     """torch's linear: addmm for 2-D input, matmul (+ add) otherwise."""
     from .linalg import addmm, matmul
 
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                           f"{weight.dtype.scalar_name}")
     if input.ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())
     if bias is not None and input.ndim > 2:
@@ -448,11 +464,16 @@ def linear(input, weight, bias=None):
     return matmul(input, weight.t())
 
 
+def _dropout_cast(dt):
+    return RuntimeError(f"result type Float can't be cast to the desired output type {dt.scalar_name}")
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    refuse(input, NOT_FLOATING, _dropout_cast)
     from .._random import default_generator
 
     if p == 1.0:
@@ -516,6 +537,7 @@ class GeluBackward0(_ActivationNode):
 
 
 @aten("aten::gelu")
+@refuses(NOT_FLOATING, "GeluKernelImpl")
 def gelu(a, approximate="none"):
     from .unary import _erf
 
@@ -551,6 +573,7 @@ class LeakyReluBackward1(Node):
 
 
 @aten("aten::leaky_relu")
+@refuses(NOT_FLOATING, "leaky_relu_cpu")
 def _leaky_relu(a, negative_slope, node_class=LeakyReluBackward0):
     x = a._data
     return _activation(a, xp_of(x).where(x > 0, x, x * negative_slope), node_class, negative_slope=negative_slope)
@@ -566,6 +589,7 @@ class SoftplusBackward0(_ActivationNode):
 
 
 @aten("aten::softplus")
+@refuses(NOT_FLOATING, "softplus_cpu")
 def softplus(a, beta=1.0, threshold=20.0):
     x = a._data
     xp = xp_of(x)
@@ -626,6 +650,7 @@ def _elu_data(x, alpha, scale, input_scale):
 
 
 @aten("aten::elu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _elu(a, alpha=1.0, scale=1, input_scale=1, node_class=EluBackward0):
     return _activation(a, _elu_data(a._data, alpha, scale, input_scale), node_class, alpha=alpha, scale=scale,
                        input_scale=input_scale)
@@ -640,6 +665,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @aten("aten::selu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _selu(a, node_class=EluBackward0):
     return _elu(a, _SELU_ALPHA, _SELU_SCALE, 1, node_class=node_class)
 
@@ -649,6 +675,7 @@ def selu(a, inplace=False):
 
 
 @aten("aten::celu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _celu(a, alpha=1.0, node_class=CeluBackward0):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -664,8 +691,15 @@ class HardtanhBackward0(_ActivationNode):
     backward_op = staticmethod(hardtanh_backward)
 
 
+def _hardtanh_bool(dt):
+    return RuntimeError("Bool inputs not supported for hardtanh")
+
+
 @aten("aten::hardtanh")
 def _hardtanh(a, min_val=-1.0, max_val=1.0):
+    refuse(a, BOOL, _hardtanh_bool)
+    if a.dtype is _dtype.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     x = a._data
     xp = xp_of(x)
     return _activation(a, xp.minimum(xp.maximum(x, min_val), max_val), HardtanhBackward0, min_val=min_val,
@@ -679,6 +713,7 @@ def hardtanh(a, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 @aten("aten::relu6")
+@refuses(BOOL, _hardtanh_bool)
 def _relu6(a):
     return _hardtanh(a, 0, 6)
 
@@ -700,6 +735,7 @@ class ThresholdBackward1(_ActivationNode):
 
 
 @aten("aten::threshold")
+@refuses(BOOL, "threshold_cpu")
 def _threshold(a, threshold, value, node_class=ThresholdBackward0):
     x = a._data
     return _activation(a, xp_of(x).where(x <= threshold, value, x), node_class, threshold=threshold)
@@ -732,6 +768,7 @@ def silu_backward(grad, x):
 
 
 @aten("aten::silu")
+@refuses(NOT_FLOATING, "silu_cpu")
 def _silu(a):
     from .unary import _sigmoid
 
@@ -768,6 +805,7 @@ def mish_backward(grad, x):
 
 
 @aten("aten::mish")
+@refuses(NOT_FLOATING, "mish_cpu")
 def _mish(a):
     x = a._data
     xp = xp_of(x)
@@ -784,6 +822,7 @@ class HardswishBackward0(_ActivationNode):
 
 
 @aten("aten::hardswish")
+@refuses(NOT_FLOATING, "hardswish_cpu")
 def _hardswish(a):
     x = a._data
     xp = xp_of(x)
@@ -815,6 +854,7 @@ def hardsigmoid_backward(grad, x):
 
 
 @aten("aten::hardsigmoid")
+@refuses(NOT_FLOATING, "hardsigmoid_cpu")
 def _hardsigmoid(a):
     x = a._data
     xp = xp_of(x)
@@ -849,6 +889,7 @@ def _log_sigmoid_forward(a):
 
 
 @aten("aten::log_sigmoid")
+@refuses(NOT_FLOATING, "log_sigmoid_cpu")
 def logsigmoid(a):
     return _log_sigmoid_forward(a)
 

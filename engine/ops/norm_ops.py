@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from .validate import NOT_FLOATING, refuses
 
 def _moments(data, axes, eps):
     """The input in its accumulation type, and its mean and 1/sqrt(var + eps) over `axes` (kept).
@@ -71,6 +72,7 @@ class NativeLayerNormBackward0(Node):
 
 
 @aten("aten::layer_norm")
+@refuses(NOT_FLOATING, "LayerNormKernelImpl")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.layer_norm: normalise over the trailing `normalized_shape` dims."""
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -127,6 +129,7 @@ def _check_batch_size(shape, shown):
 
 
 @aten("aten::batch_norm")
+@refuses(NOT_FLOATING, "batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm: normalise each channel (dim 1) over the batch and spatial dims.
 
@@ -193,6 +196,7 @@ class NativeGroupNormBackward0(Node):
 
 
 @aten("aten::group_norm")
+@refuses(NOT_FLOATING, "GroupNormKernelImpl")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.group_norm: normalise each group of channels of each sample."""
     x = input._data

@@ -9,6 +9,7 @@ from .. import _dtype, return_types
 from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from .validate import BOOL, NOT_FLOATING, refuses
 
 
 def _dims(t, dim):
@@ -98,7 +99,7 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {dt.name.capitalize() if dt is not _dtype.int64 else 'Long'}"
+            f"Got: {dt.scalar_name}"
         )
     dims = _dims(a, dim)
     data = a._data
@@ -319,11 +320,13 @@ def _arg_extreme(a, dim, keepdim, pick):
 
 
 @aten("aten::argmax")
+@refuses(BOOL, lambda dt: RuntimeError("argmax(): does not support bool input"))
 def argmax(a, dim=None, keepdim=False):
     return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmax)
 
 
 @aten("aten::argmin")
+@refuses(BOOL, lambda dt: RuntimeError("argmin(): does not support bool input"))
 def argmin(a, dim=None, keepdim=False):
     return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmin)
 
@@ -379,6 +382,11 @@ class StdBackward0(Node):
         return (g * (a - m) / (r * builtins.max(n - self._correction, 0)),)
 
 
+def _only_floating(what):
+    """torch's refusal of an integer or bool tensor in the std/var family."""
+    return lambda dt: RuntimeError(f"{what} only support floating point and complex dtypes")
+
+
 def _degenerate_spread(data, dims, c, keepdim, is_std, name):
     """var/std with a correction >= the count: torch warns (its own words) and divides by max(n - c, 0),
     as numpy does, whose own warning is kept quiet."""
@@ -413,11 +421,13 @@ def _var_std(a, dim, unbiased, keepdim, correction, is_std, name=None):
 
 
 @aten("aten::var")
+@refuses(NOT_FLOATING, _only_floating("std and var"))
 def var(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std")
+@refuses(NOT_FLOATING, _only_floating("std and var"))
 def std(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, True)
 
@@ -446,6 +456,8 @@ class LinalgVectorNormBackward0(Node):
 
 
 @aten("aten::linalg_vector_norm")
+@refuses(NOT_FLOATING, lambda dt: RuntimeError(
+    f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dt.scalar_name}"))
 def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
@@ -662,12 +674,14 @@ def _moments(a, dim, unbiased, keepdim, correction, is_std):
 
 
 @aten("aten::var_mean")
+@refuses(NOT_FLOATING, _only_floating("var_mean"))
 def var_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(var, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std_mean")
+@refuses(NOT_FLOATING, _only_floating("std_mean"))
 def std_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(std, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, True)

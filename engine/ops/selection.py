@@ -38,7 +38,7 @@ def where(condition, a=None, b=None):
         if condition.dtype is _dtype.uint8:
             cond = cond.astype(bool)
         else:
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.scalar_name}")
     out = make(xp.where(cond, a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)), dt)
     if wants_grad(a, b):
         node = WhereBackward0()
