@@ -11,6 +11,7 @@ from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ, clock
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
 from . import anomaly
+from ..ops.validate import hook_result, hook_results
 
 
 def _wrap_array(data, dtype):
@@ -257,11 +258,11 @@ def _run_prehooks(node, grads):
         if which == "node":
             res = fn(tuple(grads))
             if res is not None:
-                grads = list(res)
+                grads = list(hook_results(fn, res, grads))
         elif grads[which] is not None:
             res = fn(grads[which])
             if res is not None:
-                grads[which] = res
+                grads[which] = hook_result(fn, res, grads[which])
     return grads
 
 
@@ -360,7 +361,7 @@ def _evaluate_node(node, grads):
         for fn in list(extra["hooks"].values()):
             res = fn(tuple(outs), tuple(grads))
             if res is not None:
-                outs = tuple(res)
+                outs = hook_results(fn, res, outs)
     return outs
 
 
@@ -391,7 +392,7 @@ def _accumulate_into(leaf, grad, create_graph, handed_out):
         for fn in list(leaf._hooks.values()):
             res = fn(grad)
             if res is not None:
-                grad = res
+                grad = hook_result(fn, res, grad)
     old = leaf._grad
     if old is None:
         if create_graph:

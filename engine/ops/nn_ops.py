@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node, NotImplementedNode
 from .._grad_mode import GRAD
-from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, broadcast_message, make, wants_grad, xp_of
 from .validate import BOOL, NOT_FLOATING, not_implemented, refuse, refuses
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
                            leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
@@ -114,9 +114,8 @@ def _reduce_data(xp, losses, enum, dt):
 
 def _broadcast_pair(input, target):
     """torch.broadcast_tensors for a pointwise loss, with torch's warning when the sizes differ."""
-    if input.shape == target.shape:
+    if input.size() == target.size():  # size(), as torch calls it: its AttributeError for a non-tensor
         return input, target
-    import warnings
 
     warnings.warn(
         f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
@@ -124,7 +123,10 @@ def _broadcast_pair(input, target):
         UserWarning,
         stacklevel=3,
     )
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise RuntimeError(broadcast_message((input, target))) from None
     return input.expand(*shape), target.expand(*shape)
 
 
@@ -224,6 +226,8 @@ def _huber_loss(input, target, reduction, delta):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     input, target = _broadcast_pair(input, target)
     if weight is None:
         return _huber_loss(input, target, reduction, delta)
@@ -233,6 +237,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    input, target = _broadcast_pair(input, target)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -290,16 +295,35 @@ class NllLossBackward0(Node):
         return (g * local,)
 
 
+def _check_nll_arguments(x, tgt, target_dtype, weight):
+    """torch's checks of nll_loss's input, target and weight, in torch's order."""
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    batch = tgt.shape[0] if tgt.ndim else 0
+    if x.ndim != 1 and x.shape[0] != batch:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({batch}).")
+    if x.ndim <= 2:
+        if tgt.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if x.ndim == 1 and tgt.ndim == 1 and x.shape[0] != tgt.shape[0]:
+            raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, target: {list(tgt.shape)})")
+    elif tgt.shape != (x.shape[0],) + x.shape[2:]:
+        raise RuntimeError(f"Expected target size {[x.shape[0], *x.shape[2:]]}, got {list(tgt.shape)}")
+    if target_dtype is not _dtype.int64 and target_dtype is not _dtype.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target_dtype.scalar_name}")
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+
+
 @aten("aten::nll_loss")
 @refuses(NOT_FLOATING, "nll_loss_out_frame")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     xp = xp_of(input._data)
     x = input._data
     tgt = target._data
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
-    if target.dtype is not _dtype.int64 and target.dtype is not _dtype.uint8:
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    _check_nll_arguments(x, tgt, target.dtype, weight)
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     valid = tgt != ignore_index
     if ((tgt[valid] < 0) | (tgt[valid] >= n_classes)).any():
@@ -334,8 +358,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    if target.dtype.is_floating_point:
-        # class probabilities
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    if input.shape == target.shape:  # class probabilities, as torch tells them from class indices
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                               f"{target.dtype.scalar_name}")
         logp = log_softmax(input, 1 if input.ndim > 1 else 0)
         loss = -(logp * target).sum(1 if input.ndim > 1 else 0)
         return _reduce(loss, reduction)
@@ -369,10 +397,14 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. "
             "Please ensure they have the same size."
         )
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
     xp = xp_of(input._data)
     x, t = input._data, target._data
     if ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if ((t < 0) | (t > 1)).any():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     logx = xp.maximum(xp.log(x), -100)
     log1mx = xp.maximum(xp.log1p(-x), -100)
     losses = -(t * logx + (1 - t) * log1mx)
@@ -442,6 +474,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    refuse(target, NOT_FLOATING, _float_result_cast)  # the loss is computed into the target's dtype
     return _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
@@ -464,7 +497,7 @@ def linear(input, weight, bias=None):
     return matmul(input, weight.t())
 
 
-def _dropout_cast(dt):
+def _float_result_cast(dt):
     return RuntimeError(f"result type Float can't be cast to the desired output type {dt.scalar_name}")
 
 
@@ -473,7 +506,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    refuse(input, NOT_FLOATING, _dropout_cast)
+    refuse(input, NOT_FLOATING, _float_result_cast)
     from .._random import default_generator
 
     if p == 1.0:

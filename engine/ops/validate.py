@@ -110,3 +110,34 @@ def allocating(make_array, shape, np_dtype):
         return make_array()
     except (MemoryError, ValueError) as exc:
         raise allocation_failed(exc, shape, np_dtype) from None
+
+
+# ---- what hooks return -----------------------------------------------------------------------------
+def _hook_name(hook):
+    return getattr(hook, "__name__", type(hook).__name__)
+
+
+def hook_result(hook, value, like):
+    """A tensor hook's replacement for gradient `like`, refused as torch refuses it: not a tensor, or a
+    tensor of another size, dtype or device."""
+    from .._tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if like is not None:
+        if value.dtype is not like.dtype or value.device != like.device:
+            raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was {like.type()} got "
+                               f"{value.type()})")
+        if value._data.shape != like._data.shape:
+            raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return value
+
+
+def hook_results(hook, values, likes):
+    """A node hook's replacement tuple for `likes` (entries may be None), checked as torch checks it."""
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"expected tuple, but hook returned '{type(values).__name__}'")
+    if len(values) != len(likes):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
+                           f"{len(values)}, but expected {len(likes)})")
+    return tuple(v if v is None else hook_result(hook, v, like) for v, like in zip(values, likes))

@@ -12,6 +12,7 @@ from .. import _dtype
 from .._grad_mode import enable_grad
 from .._tensor import Tensor
 from ..autograd.profiler import record_function
+from .._typename import typename as _typename
 
 
 class _RequiredParameter:
@@ -22,14 +23,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _typename(obj):
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(type(obj), "__module__", "builtins")
-    name = type(obj).__qualname__
-    return name if module in ("builtins", None) else f"{module}.{name}"
 
 
 def _step_tensor(value=0.0):
