@@ -9,7 +9,7 @@ from .. import _dtype, return_types
 from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
-from .validate import BOOL, NOT_FLOATING, refuses
+from .validate import BOOL, NOT_FLOATING, refuses, unique_dims
 
 
 def _dims(t, dim):
@@ -19,7 +19,7 @@ def _dims(t, dim):
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(t._wrap_dim(d) for d in dim))
+        return tuple(sorted(unique_dims([t._wrap_dim(d) for d in dim])))
     return (t._wrap_dim(dim),)
 
 

@@ -5,6 +5,7 @@ from .. import _dtype
 from .._size import Size
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, attach_multi, make, wants_grad, xp_of
+from .validate import unique_dims
 
 
 def as_view(out, src, view_fn):
@@ -168,7 +169,7 @@ def squeeze(a, dim=None, _node=None):
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
         node_cls = SqueezeBackward0
     elif isinstance(dim, (tuple, list)):
-        dims = tuple(d for d in (a._wrap_dim(x) for x in dim) if shape[d] == 1)
+        dims = tuple(d for d in unique_dims([a._wrap_dim(x) for x in dim]) if shape[d] == 1)
         node_cls = SqueezeBackward2
     else:
         d = a._wrap_dim(dim)
@@ -285,6 +286,8 @@ def permute(a, *dims):
             f"ordering of dimensions i.e. input.dim() = {a.ndim} is not equal to len(dims) = {len(dims)}"
         )
     dims = tuple(a._wrap_dim(d) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     out = as_view(make(a._data.transpose(dims), a.dtype), a, lambda arr, d=dims: arr.transpose(d))
     if wants_grad(a):
         node = PermuteBackward0()
@@ -350,6 +353,12 @@ def mT_property(a):
 def movedim(a, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    for name, given in (("source", src), ("destination", dst)):
+        if len({a._wrap_dim(d) for d in given}) != len(given):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
     src = [a._wrap_dim(s) for s in src]
     dst = [a._wrap_dim(d) for d in dst]
     order = [i for i in range(a.ndim) if i not in src]
@@ -385,6 +394,12 @@ def detach(a):
 
 
 def detach_(a):
+    if a._base is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
+            "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence "
+            "detach_() cannot be called on these gradients. To fix this error, please refer to the "
+            "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
     a.grad_fn = None
     a._requires_grad = False
     return a
@@ -608,7 +623,7 @@ class FlipBackward0(Node):
 @aten("aten::flip")
 def flip(a, dims):
     given = (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = (dims,) if isinstance(dims, int) else tuple(a._wrap_dim(d) for d in dims)
+    dims = unique_dims(tuple(a._wrap_dim(d) for d in given))
     out = make(xp_of(a._data).flip(a._data, axis=dims).copy(), a.dtype)
     if wants_grad(a):
         node = FlipBackward0()
