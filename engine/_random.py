@@ -179,12 +179,6 @@ def _check_seed(seed):
     return seed % _UINT64
 
 
-# C++ type names ATen's messages use for a dtype (caffe2::TypeMeta names).
-_CPP_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-                   "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
-                   "float32": "float", "float64": "double"}
-
-
 def _not_implemented(kernel, dtype):
     """ATen's dispatch error for a dtype (torch's or numpy's) a kernel does not handle."""
     return _dtype.not_implemented(kernel, dtype if isinstance(dtype, _dtype.dtype) else _dtype.FROM_NUMPY[np.dtype(dtype)])
@@ -205,7 +199,7 @@ def _check_random_bounds(low, to_inc, dtype):
     else:
         info = np.iinfo(dtype)
         lowest, highest = int(info.min), int(info.max)
-    type_name = _CPP_TYPE_NAMES.get(dtype.name, dtype.name)
+    type_name = (dtype if isinstance(dtype, _dtype.dtype) else _dtype.FROM_NUMPY[np.dtype(dtype)]).cpp_name
     for value, label in ((low, "from"), (to_inc, "to - 1")):
         if not lowest <= value <= highest:
             raise RuntimeError(f"{label} is out of bounds for {type_name}")

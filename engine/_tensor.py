@@ -25,13 +25,6 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
-def _cpp_type_name(dt):
-    """A dtype as torch's C++ messages name its element type ('float', 'double', 'long int')."""
-    from ._random import _CPP_TYPE_NAMES
-
-    return _CPP_TYPE_NAMES.get(dt.name, dt.name)
-
-
 def _accumulate_grad_node(leaf):
     """A new AccumulateGrad for `leaf`; the node class is fetched on first use (autograd imports
     this module), and then this function replaces itself with the class."""
@@ -137,7 +130,7 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value.dtype is not self.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_cpp_type_name(value.dtype)}' "
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' "
                     f"to a tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's "
                     "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
                     "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "

@@ -6,6 +6,7 @@ from .. import _dtype
 from .._grad_mode import GRAD
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
+from .validate import index_tensor, indexing_failed
 from .shape import as_view, unsqueeze
 
 
@@ -73,7 +74,10 @@ def embed(g, shape, key, advanced, name):
 
 def _index(a, key, node_cls, advanced, shown=()):
     """a[key] with its node; `shown`: the values of the node class's own slots, in order."""
-    data = a._data[key]
+    try:
+        data = a._data[key]
+    except IndexError as exc:
+        raise indexing_failed(exc, a._data.shape, key) from None
     out = make(data, a.dtype)
     if not advanced:
         out = as_view(out, a, lambda arr, k=key: arr[k])
@@ -99,6 +103,11 @@ def _normalize_index(x):
         if x.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return x._data
+    if isinstance(x, float):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                         "indices (got float)")
+    if isinstance(x, str):  # torch reads it as data for an index tensor
+        raise TypeError("new(): invalid data type 'str'")
     if isinstance(x, (list, tuple)):
         return np.asarray([_normalize_index(v) if is_tensor(v) else v for v in x])
     return x
@@ -141,8 +150,8 @@ def getitem(a, key):
             continue
         k = int(k)
         size = out._data.shape[dim]
-        if not -size <= k < size:
-            raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+        if not -size <= k < size:  # torch names the dimension of `a`, counting the ones selected away
+            raise IndexError(f"index {k} is out of bounds for dimension {dim + a.ndim - out.ndim} with size {size}")
         out = _index(out, (slice(None),) * dim + (k, Ellipsis), SelectBackward0, advanced=False,
                      shown=(dim, as_uint64(k)))
     if out is a:
@@ -207,6 +216,8 @@ def setitem(a, key, value):
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_normalize_index(k) for k in key)
+    if sum(1 for k in key if k is not None and k is not Ellipsis) > a.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     if GRAD.enabled and a._requires_grad and a.grad_fn is None and not any(_is_advanced(k) for k in key) and any(
             k is not Ellipsis and k != slice(None) for k in key):
         # torch writes basic-index assignments through a view of the leaf (advanced ones and a[:] it does not)
@@ -223,11 +234,19 @@ def setitem(a, key, value):
             target_ndim = a._data[key].ndim
             while vdata.ndim > target_ndim and vdata.shape[0] == 1:
                 vdata = vdata[0]
-    else:
+    elif isinstance(value, (int, float, bool, complex, np.generic)):
         vdata = value
+    else:
+        raise TypeError(f"can't assign a {type(value).__name__} to a {a.type()}")
     graph = wants_grad(a, value)
     old_edge = edge(a) if graph else None
-    a._data[key] = vdata
+    try:
+        a._data[key] = vdata
+    except IndexError as exc:
+        raise indexing_failed(exc, a._data.shape, key) from None
+    except ValueError:  # the value does not broadcast to the place: torch's expand error
+        value.expand(a._data[key].shape)
+        raise
     a._bump_version()
     if graph:
         node = CopySlices()
@@ -338,7 +357,11 @@ class GatherBackward0(Node):
 @aten("aten::gather")
 def gather(a, dim, index, *, sparse_grad=False):
     d = a._wrap_dim(dim)
-    out = make(xp_of(a._data).take_along_axis(a._data, index._data, axis=d), a.dtype)
+    idx = index_tensor("gather", index, max(a.ndim, 1))
+    try:
+        out = make(xp_of(a._data).take_along_axis(a._data, idx, axis=d), a.dtype)
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, (idx,)))) from None
     if wants_grad(a):
         node = GatherBackward0()
         node.dim, node.sparse_grad, node._dim = as_uint64(dim), sparse_grad, d
@@ -397,11 +420,14 @@ def scatter(a, dim, index, src=None, *, value=None, reduce=None):
     data = a._data.copy()
     if src is None:
         src = value
-    keys = _scatter_indices(index._data, d)
-    if is_tensor(src):
-        data[keys] = src._data[tuple(slice(0, s) for s in index.shape)]
-    else:
-        data[keys] = src
+    keys = _scatter_indices(index_tensor("scatter", index, max(a.ndim, 1)), d)
+    try:
+        if is_tensor(src):
+            data[keys] = src._data[tuple(slice(0, s) for s in index.shape)]
+        else:
+            data[keys] = src
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, keys))) from None
     out = make(data, a.dtype)
     if wants_grad(a, src):
         if is_tensor(src):
@@ -421,12 +447,12 @@ def scatter_add(a, dim, index, src):
     d = a._wrap_dim(dim)
     data = a._data.copy()
     xp = xp_of(data)
-    keys = _scatter_indices(index._data, d)
+    keys = _scatter_indices(index_tensor("scatter", index, max(a.ndim, 1)), d)
     sub = src._data[tuple(slice(0, s) for s in index.shape)]
-    if xp is np:
-        np.add.at(data, keys, sub)
-    else:
+    try:
         xp.add.at(data, keys, sub)
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, keys))) from None
     out = make(data, a.dtype)
     if wants_grad(a, src):
         node = ScatterAddBackward0()
@@ -450,7 +476,13 @@ class IndexSelectBackward0(Node):
 @aten("aten::index_select")
 def index_select(a, dim, index):
     d = a._wrap_dim(dim)
-    out = make(xp_of(a._data).take(a._data, index._data, axis=d), a.dtype)
+    idx = index_tensor("index_select", index, dtypes="int32 or int64")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    size = a._data.shape[d] if a.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):  # numpy would count a negative index from the end
+        raise IndexError("index out of range in self")
+    out = make(xp_of(a._data).take(a._data, idx, axis=d), a.dtype)
     if wants_grad(a):
         node = IndexSelectBackward0()
         node.dim, node.self_sym_sizes, node._dim = as_uint64(dim), a._data.shape, d

@@ -942,6 +942,12 @@ def softmin(a, dim=None, _stacklevel=3, dtype=None):
 
 
 def one_hot(t, num_classes=-1):
+    if t.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if t._data.size and t._data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if t._data.size and num_classes != -1 and t._data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
     n = int(t._data.max()) + 1 if num_classes == -1 else num_classes
     xp = xp_of(t._data)
     return make(xp.eye(n, dtype=np.int64)[t._data], _dtype.int64)

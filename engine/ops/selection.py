@@ -114,6 +114,8 @@ class MaskedFillBackward0(Node):
 
 @aten("aten::masked_fill")
 def masked_fill(a, mask, value):
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
     xp = xp_of(a._data)
     v = value._data if is_tensor(value) else value
     out = make(xp.where(mask._data, xp.asarray(v, dtype=a.dtype.np), a._data), a.dtype)

@@ -141,3 +141,27 @@ def hook_results(hook, values, likes):
         raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
                            f"{len(values)}, but expected {len(likes)})")
     return tuple(v if v is None else hook_result(hook, v, like) for v, like in zip(values, likes))
+
+
+def indexing_failed(exc, shape, key):
+    """torch's IndexError for numpy's refusal of `key` on an array of `shape` (numpy says "axis" where torch
+    says "dimension", and words a mask that does not fit in its own way)."""
+    text = str(exc)
+    if text.startswith("boolean index did not match"):
+        dim = 0
+        for k in key:
+            if isinstance(k, np.ndarray) and k.dtype == bool:
+                return IndexError(f"The shape of the mask {list(k.shape)} at index {dim} does not match the shape of "
+                                  f"the indexed tensor {list(shape)} at index {dim}")
+            dim += 1 if k is not None else 0
+    return IndexError(text.replace(" for axis ", " for dimension "))
+
+
+def index_tensor(op, index, ndim=None, dtypes="int32/int64"):
+    """torch's checks of gather/scatter/index_select's index: an integer tensor (of `ndim` dims)."""
+    if index.dtype is not _dtype.int64 and index.dtype is not _dtype.int32:
+        raise RuntimeError(f"{op}(): Expected dtype {dtypes} for index")
+    if ndim is not None and index.ndim != ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as "
+                           f"{'input' if op == 'gather' else 'self'} tensor")
+    return index._data
