@@ -324,6 +324,9 @@ class Generator:
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64, np.float16):
             raise _not_implemented("check_uniform_bounds", dtype)
+        for value, label in ((low, "from"), (high, "to")):
+            if not math.isfinite(value):
+                raise RuntimeError(f"{label} is out of bounds for {_dtype.FROM_NUMPY[dtype].cpp_name}")
         if low > high:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={_cpp_number(low)} > to={_cpp_number(high)}")

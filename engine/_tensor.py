@@ -25,6 +25,20 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
+_SCALAR_OF_GRAD_WARNED = False
+
+
+def _warn_scalar_of_grad():
+    """torch's warning for float() of a tensor that requires grad: once per process (TORCH_WARN_ONCE)."""
+    global _SCALAR_OF_GRAD_WARNED
+    _SCALAR_OF_GRAD_WARNED = True
+    from ._warn import warn_user
+
+    warn_user("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+              "Consider using tensor.detach() first. (Triggered internally at "
+              "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)")
+
+
 def _accumulate_grad_node(leaf):
     """A new AccumulateGrad for `leaf`; the node class is fetched on first use (autograd imports
     this module), and then this function replaces itself with the class."""
@@ -353,6 +367,8 @@ class Tensor:
 
     def __float__(self):
         self._scalar_check()
+        if self._requires_grad and not _SCALAR_OF_GRAD_WARNED:
+            _warn_scalar_of_grad()
         return float(self.item())
 
     def __int__(self):

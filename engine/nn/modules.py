@@ -6,6 +6,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from .._typename import typename
 from ..ops import creation_ops
+from ..ops.nn_ops import legacy_reduction
 from . import functional as F
 from . import init
 from .parameter import Parameter
@@ -51,7 +52,8 @@ class Module:
             mods[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' (torch.nn.Parameter or None expected)")
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' (torch.nn.Parameter or None "
+                                "expected)")
             params[name] = None
         else:
             object.__setattr__(self, name, value)
@@ -478,13 +480,6 @@ class Dropout(_DropoutNd):
     _dropout = staticmethod(F.dropout)
 
 
-def _legacy_reduction(size_average, reduce):
-    """torch's reduction for the deprecated size_average / reduce pair."""
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    return "none" if not reduce else "mean" if size_average else "sum"
-
-
 _LEGACY = (("size_average", None), ("reduce", None))
 
 
@@ -496,7 +491,7 @@ def _loss(name, fn, params=_LEGACY + (("reduction", "mean"),)):
         values = _bind(name, params, args, kwargs)
         size_average, reduce = values.pop("size_average", None), values.pop("reduce", None)
         if size_average is not None or reduce is not None:
-            values["reduction"] = _legacy_reduction(size_average, reduce)
+            values["reduction"] = legacy_reduction(size_average, reduce)
         for k, v in values.items():
             object.__setattr__(self, k, v)
         object.__setattr__(self, "_kw", tuple(k for k in values if k != "reduction"))

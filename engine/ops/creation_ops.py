@@ -124,7 +124,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (step > 0 and start > end) or (step < 0 and start < end):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     is_float = any(isinstance(v, float) for v in (start, end, step))
     dt = dtype or (_dtype.get_default_dtype() if is_float else _dtype.int64)
     if dt is _dtype.bool_:
@@ -155,6 +155,16 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     dt = dtype or _dtype.get_default_dtype()
     npdt = dt.np if dt.is_floating_point else np.float64
     xp = array_module(normalize(device))
+    try:
+        data = _linspace_data(start, end, steps, npdt)
+    except (MemoryError, ValueError) as exc:
+        raise allocation_failed(exc, (steps,), dt.np) from None
+    if not dt.is_floating_point:
+        data = data.astype(dt.np)
+    return finish(xp.asarray(data), dt, requires_grad)
+
+
+def _linspace_data(start, end, steps, npdt):
     if steps == 0:
         data = np.zeros(0, dtype=npdt)
     elif steps == 1:
@@ -168,9 +178,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         lo = fma(step, idx[:half].astype(npdt), s)
         hi = fma(-step, (steps - 1 - idx[half:]).astype(npdt), e)
         data = np.concatenate([np.asarray(lo, dtype=npdt), np.asarray(hi, dtype=npdt)])
-    if not dt.is_floating_point:
-        data = data.astype(dt.np)
-    return finish(xp.asarray(data), dt, requires_grad)
+    return data
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -196,6 +204,11 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 
 def nonzero(t, *, as_tuple=False):
     xp = xp_of(t._data)
+    if t.ndim == 0:  # numpy refuses a 0-d array; torch answers as for one element
+        n = int(bool(t._data))
+        if as_tuple:
+            return (make(xp.zeros(n, dtype=np.int64), _dtype.int64),)
+        return make(xp.zeros((n, 0), dtype=np.int64), _dtype.int64)
     idx = xp.nonzero(t._data)
     if as_tuple:
         return tuple(make(i.astype(np.int64), _dtype.int64) for i in idx)

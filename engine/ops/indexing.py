@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
+from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
 from .validate import index_tensor, indexing_failed
@@ -106,7 +107,11 @@ def _normalize_index(x):
     if isinstance(x, float):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
                          "indices (got float)")
-    if isinstance(x, str):  # torch reads it as data for an index tensor
+    if isinstance(x, str):  # torch reads it as a sequence of indices, warns of that, then makes a tensor of it
+        warn_user("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+                  "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
+                  "index, x[torch.tensor(seq)], which will result either in an error or a different result (Triggered "
+                  "internally at /__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:349.)")
         raise TypeError("new(): invalid data type 'str'")
     if isinstance(x, (list, tuple)):
         return np.asarray([_normalize_index(v) if is_tensor(v) else v for v in x])
@@ -128,6 +133,9 @@ def getitem(a, key):
     out = a
     dim = 0
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if a.ndim == 0 and any(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+                         "to convert a 0-dim tensor to a number")
     if n_real > a.ndim:
         raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     for k in key:
@@ -172,8 +180,15 @@ def select(a, dim, index):
 
 def narrow(a, dim, start, length):
     d = a._wrap_dim(dim)
+    size = a._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:  # torch counts a negative start from the end
-        start += a._data.shape[d]
+        start += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return _index(a, (slice(None),) * d + (slice(start, start + length), Ellipsis), SliceBackward0, advanced=False,
                   shown=(as_uint64(dim), start, start + length, 1))
 

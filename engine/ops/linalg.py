@@ -1,7 +1,7 @@
 """Matrix products: matmul (every 1-D/2-D/batched case), mm, mv, dot, bmm, outer, addmm."""
 from .. import _dtype
 from ..autograd.node import Node
-from ._core import aten, attach, make, wants_grad, xp_of
+from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
 from .validate import BOOL, refuses
 
 
@@ -12,8 +12,7 @@ def _fmt(shape):
 def _check_same_dtype(a, b, name="expected"):
     if a.dtype is not b.dtype:
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name if a.dtype is not _dtype.float32 else 'float'} != "
-            f"{b.dtype.name if b.dtype is not _dtype.float32 else 'float'}"
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.cpp_name} != {b.dtype.cpp_name}"
         )
 
 
@@ -216,7 +215,16 @@ def _unsafe_view(t, shape, node_cls):
     return out
 
 
+def matmul_operator(a, b):
+    """a @ b: a non-tensor operand leaves it to Python (its TypeError, as torch's)."""
+    if not is_tensor(b):
+        return NotImplemented
+    return matmul(a, b)
+
+
 def rmatmul(b, a):
+    if not is_tensor(a):
+        return NotImplemented
     return matmul(a, b)
 
 
@@ -225,6 +233,9 @@ def outer(a, b):
     """torch implements outer as a broadcast multiply (grad_fn MulBackward0)."""
     from .arith import mul
 
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
     return mul(a.reshape(-1, 1), b)
 
 
@@ -277,6 +288,8 @@ class TraceBackward0(Node):
 
 
 def trace(a):
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
     out = make(xp_of(a._data).trace(a._data), a.dtype)
     if wants_grad(a):
         node = TraceBackward0()

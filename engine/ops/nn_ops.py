@@ -7,7 +7,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node, NotImplementedNode
 from .._grad_mode import GRAD
-from ._core import as_uint64, aten, attach, broadcast_message, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, broadcast_message, is_tensor, make, wants_grad, xp_of
+from .._warn import warn_user
 from .validate import BOOL, NOT_FLOATING, not_implemented, refuse, refuses
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
                            leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
@@ -97,6 +98,15 @@ def _reduce(loss, reduction):
 
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def legacy_reduction(size_average, reduce):
+    """The reduction the deprecated size_average / reduce pair stands for, with torch's warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "none" if not reduce else "mean" if size_average else "sum"
+    warn_user(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.")
+    return reduction
 
 
 def _reduction_enum(reduction):
@@ -190,6 +200,8 @@ def _mse_loss(input, target, reduction):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     input, target = _broadcast_pair(input, target)
     return _mse_loss(input, target, reduction)
 
@@ -207,6 +219,8 @@ def _smooth_l1_loss(input, target, reduction, beta):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     input, target = _broadcast_pair(input, target)
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
@@ -237,12 +251,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     input, target = _broadcast_pair(input, target)
     return _reduce((input - target).abs(), reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """torch's composite: target·(log target - input) summed as asked ('batchmean' divides by the batch)."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if reduction == "mean":
         import warnings
 
@@ -320,6 +338,8 @@ def _check_nll_arguments(x, tgt, target_dtype, weight):
 @aten("aten::nll_loss")
 @refuses(NOT_FLOATING, "nll_loss_out_frame")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     xp = xp_of(input._data)
     x = input._data
     tgt = target._data
@@ -358,6 +378,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
     if input.shape == target.shape:  # class probabilities, as torch tells them from class indices
@@ -392,6 +414,8 @@ class BinaryCrossEntropyBackward0(Node):
 @aten("aten::binary_cross_entropy")
 @refuses(NOT_FLOATING, "binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if input.shape != target.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. "
@@ -472,6 +496,8 @@ def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reducti
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     refuse(target, NOT_FLOATING, _float_result_cast)  # the loss is computed into the target's dtype
@@ -482,6 +508,12 @@ def linear(input, weight, bias=None):
     """torch's linear: addmm for 2-D input, matmul (+ add) otherwise."""
     from .linalg import addmm, matmul
 
+    for position, (name, t) in enumerate((("input", input), ("weight", weight)), 1):
+        if not is_tensor(t):
+            raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+                           f"{weight.ndim}D")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                            f"{weight.dtype.scalar_name}")

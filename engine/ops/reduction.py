@@ -98,8 +98,8 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     dt = dtype or a.dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {dt.scalar_name}"
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be either a "
+            f"floating point or complex dtype. Got: {dt.scalar_name}"
         )
     dims = _dims(a, dim)
     data = a._data

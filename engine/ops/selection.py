@@ -116,6 +116,9 @@ class MaskedFillBackward0(Node):
 def masked_fill(a, mask, value):
     if mask.dtype is not _dtype.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
+    if is_tensor(value) and value.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} "
+                           "dimension(s).")
     xp = xp_of(a._data)
     v = value._data if is_tensor(value) else value
     out = make(xp.where(mask._data, xp.asarray(v, dtype=a.dtype.np), a._data), a.dtype)

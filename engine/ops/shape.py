@@ -4,8 +4,8 @@ import numpy as np
 from .. import _dtype
 from .._size import Size
 from ..autograd.node import Node
-from ._core import as_uint64, aten, attach, attach_multi, make, wants_grad, xp_of
-from .validate import unique_dims
+from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from .validate import allocation_failed, check_shape, unique_dims
 
 
 def as_view(out, src, view_fn):
@@ -29,7 +29,9 @@ def _infer_shape(shape, numel):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
         if s != -1:
             known *= s
     if -1 in shape:
@@ -232,8 +234,12 @@ def expand(a, *sizes):
         )
     lead = len(sizes) - len(shape)
     target = []
-    for i, s in enumerate(sizes):
+    for i in reversed(range(len(sizes))):  # torch checks from the last dim
+        s = sizes[i]
         if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
             target.append(s)
             continue
         cur = shape[i - lead]
@@ -246,7 +252,7 @@ def expand(a, *sizes):
             )
         else:
             target.append(s)
-    target = tuple(target)
+    target = tuple(reversed(target))
     if target == shape:
         data = a._data.view() if hasattr(a._data, "view") else a._data
     else:
@@ -448,7 +454,10 @@ class CatBackward0(Node):
 def cat(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not is_tensor(t):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     ref = next((t for t in tensors if t.ndim > 0 or t.numel() > 0), tensors[0])
     if ref.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -587,6 +596,10 @@ def split(a, split_size_or_sections, dim=0):
     n = a._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
         return _multi_view(a, dim, sizes, SplitBackward0, False,
                            {"self_sym_sizes": a._data.shape, "split_size": as_uint64(step)})
@@ -601,6 +614,8 @@ def split(a, split_size_or_sections, dim=0):
 
 
 def chunk(a, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = a._wrap_dim(dim)
     n = a._data.shape[d]
     step = -(-n // chunks) if n else 1
@@ -654,7 +669,13 @@ def repeat(a, *repeats):
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
         )
-    out = make(xp_of(a._data).tile(a._data, repeats), a.dtype)
+    lead = (1,) * (len(repeats) - a.ndim)
+    shape = tuple(r * s for r, s in zip(repeats, lead + a._data.shape))
+    check_shape(shape)
+    try:
+        out = make(xp_of(a._data).tile(a._data, repeats), a.dtype)
+    except (MemoryError, ValueError) as exc:
+        raise allocation_failed(exc, shape, a._data.dtype) from None
     if wants_grad(a):
         node = RepeatBackward0()
         node.repeats, node.self_sym_sizes = repeats, a._data.shape

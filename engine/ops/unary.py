@@ -254,6 +254,9 @@ def clamp(a, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if is_tensor(min) or is_tensor(max):
         return _clamp_tensor(a, min, max)
+    for name, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, (int, float, np.number, np.bool_)):
+            raise TypeError(f"clamp(): argument '{name}' must be Number or Tensor, not {type(v).__name__}")
     xp = xp_of(a._data)
     data = a._data
     dt = a.dtype

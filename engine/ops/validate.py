@@ -154,6 +154,8 @@ def indexing_failed(exc, shape, key):
                 return IndexError(f"The shape of the mask {list(k.shape)} at index {dim} does not match the shape of "
                                   f"the indexed tensor {list(shape)} at index {dim}")
             dim += 1 if k is not None else 0
+    if text.startswith("too many indices for array"):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return IndexError(text.replace(" for axis ", " for dimension "))
 
 
