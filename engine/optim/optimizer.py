@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import enable_grad
+from .._numpy_quiet import quiet, reset
 from .._tensor import Tensor
 from ..autograd.profiler import record_function
 from .._typename import typename as _typename
@@ -66,8 +67,14 @@ def _profiled_step(step):
 
     @functools.wraps(step)
     def profiled(self, *args, **kwargs):
-        with record_function(f"Optimizer.step#{type(self).__name__}.step"):
-            return step(self, *args, **kwargs)
+        # the updates run on arrays directly, so they keep numpy's floating-point errors quiet as ops do
+        # (an inf or nan gradient updates silently, as in torch)
+        token = quiet()
+        try:
+            with record_function(f"Optimizer.step#{type(self).__name__}.step"):
+                return step(self, *args, **kwargs)
+        finally:
+            reset(token)
 
     return profiled
 

@@ -115,6 +115,10 @@ SILENT = [
     "x = T.tensor([-1.], requires_grad=True)\nT.log(x).sum().backward()",
     "x = T.zeros(3, requires_grad=True)\nx.std().backward()",
     "str(T.tensor([float('inf'), float('nan'), 1e-30, 1e30]))",
+    "p = T.tensor([1e38, float('inf'), 0.], requires_grad=True)\no = T.optim.Adam([p])\n"
+    "p.grad = T.tensor([1e38, float('inf'), float('nan')])\no.step()",
+    "p = T.tensor([1., float('inf')], requires_grad=True)\no = T.optim.SGD([p], lr=0.1, momentum=0.9)\n"
+    "p.grad = T.tensor([float('inf'), 0.])\no.step()\no.step()",
 ]
 
 
