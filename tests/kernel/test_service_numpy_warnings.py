@@ -23,9 +23,11 @@ def service(tmp_path):
     svc.shutdown()
 
 
-def test_engine_ops_print_no_numpy_warning(service):
+@pytest.mark.parametrize("action", ["default", "always", "error"])
+def test_engine_ops_print_no_numpy_warning_whatever_the_filters(service, action):
     events = Recorder()
-    service.execute("import torch\nq = torch.tensor([0., 1.]) / torch.tensor(0.)\nl = torch.log(torch.tensor(-1.))\n"
+    service.execute(f"import warnings, torch\nwarnings.simplefilter({action!r})\n"
+                    "q = torch.tensor([0., 1.]) / torch.tensor(0.)\nl = torch.log(torch.tensor(-1.))\n"
                     "e = torch.exp(torch.tensor([1000.]))\nprint(q, l, e)", events)
     assert events.text("stdout") == "tensor([nan, inf]) tensor(nan) tensor([inf])\n"
     assert events.text("stderr") == ""
