@@ -1,10 +1,12 @@
 """numpy's floating-point error state for the engine's own kernels: ignore, as torch computes 0/0, log(-1)
 and overflow silently, while the user's own numpy code keeps whatever state they chose.
 
-numpy 2 keeps that state in a context variable; setting it around an op is the cheapest scope there is
-(np.errstate's context manager costs several times more per op). numpy 1.x has no such variable: there the
-np.errstate context manager does the same thing, more slowly.
+numpy 2 keeps that state in a context variable. The outermost op (or backward pass) of a thread sets it
+and resets it on the way out; the ops it calls see the thread's flag and skip both, so a nested op pays
+one attribute read. numpy 1.x has no such variable: there np.errstate does the same, more slowly.
 """
+import threading
+
 import numpy as np
 
 try:
@@ -12,19 +14,33 @@ try:
 except ImportError:  # numpy 1.x
     _extobj_contextvar = None
 
+
+class _Scope(threading.local):
+    active = False  # inside an op or backward pass of this thread, numpy already quiet
+
+
+SCOPE = _Scope()
+
 if _extobj_contextvar is not None:
     _IGNORE = _make_extobj(all="ignore")
     _set = _extobj_contextvar.set
-    reset = _extobj_contextvar.reset
+    _reset = _extobj_contextvar.reset
 
-    def quiet():
-        """Enter the ignoring state; hand the result to reset() when the op returns."""
+    def enter():
+        """Make numpy quiet for this thread's ops until leave(token); call only when SCOPE.active is False."""
+        SCOPE.active = True
         return _set(_IGNORE)
+
+    def leave(token):
+        _reset(token)
+        SCOPE.active = False
 else:
-    def quiet():
+    def enter():
+        SCOPE.active = True
         scope = np.errstate(all="ignore")
         scope.__enter__()
         return scope
 
-    def reset(scope):
+    def leave(scope):
         scope.__exit__(None, None, None)
+        SCOPE.active = False

@@ -7,6 +7,7 @@ from threading import get_ident
 import numpy as np
 
 from .._grad_mode import GRAD
+from .._numpy_quiet import SCOPE as _QUIET, enter as _enter_quiet, leave as _leave_quiet
 from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ, clock
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
@@ -196,7 +197,17 @@ def _add(a, b):
     return b if a is None else (a + b)
 
 
-def _run(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock):
+def _run(roots, retain_graph, create_graph, capture, accumulate_only):
+    """One backward pass, with numpy quiet for all of it (the ops inside then skip their own scopes)."""
+    token = None if _QUIET.active else _enter_quiet()
+    try:
+        _run_graph(roots, retain_graph, create_graph, capture, accumulate_only)
+    finally:
+        if token is not None:
+            _leave_quiet(token)
+
+
+def _run_graph(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock):
     root_nodes = []
     buffers = {}
     for (node, nr), g in roots:
