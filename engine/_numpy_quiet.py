@@ -1,12 +1,10 @@
 """numpy's floating-point error state for the engine's own kernels: ignore, as torch computes 0/0, log(-1)
 and overflow silently, while the user's own numpy code keeps whatever state they chose.
 
-numpy 2 keeps that state in a context variable. The outermost op (or backward pass) of a thread sets it
-and resets it on the way out; the ops it calls see the thread's flag and skip both, so a nested op pays
-one attribute read. numpy 1.x has no such variable: there np.errstate does the same, more slowly.
+numpy 2 keeps that state in a context variable. The outermost op (or backward pass) sets it and resets it
+on the way out; the ops it calls find it set already and skip both, for the cost of one read.
+numpy 1.x has no such variable: there np.errstate does the same, more slowly.
 """
-import threading
-
 import numpy as np
 
 try:
@@ -14,33 +12,26 @@ try:
 except ImportError:  # numpy 1.x
     _extobj_contextvar = None
 
-
-class _Scope(threading.local):
-    active = False  # inside an op or backward pass of this thread, numpy already quiet
-
-
-SCOPE = _Scope()
-
 if _extobj_contextvar is not None:
     _IGNORE = _make_extobj(all="ignore")
+    _get = _extobj_contextvar.get
     _set = _extobj_contextvar.set
-    _reset = _extobj_contextvar.reset
+    leave = _extobj_contextvar.reset
 
     def enter():
-        """Make numpy quiet for this thread's ops until leave(token); call only when SCOPE.active is False."""
-        SCOPE.active = True
-        return _set(_IGNORE)
-
-    def leave(token):
-        _reset(token)
-        SCOPE.active = False
+        """None inside an engine scope already; else make numpy quiet and return the token for leave()."""
+        return None if _get() is _IGNORE else _set(_IGNORE)
 else:
+    _ACTIVE = []
+
     def enter():
-        SCOPE.active = True
+        if _ACTIVE:
+            return None
         scope = np.errstate(all="ignore")
         scope.__enter__()
+        _ACTIVE.append(scope)
         return scope
 
     def leave(scope):
+        _ACTIVE.pop()
         scope.__exit__(None, None, None)
-        SCOPE.active = False

@@ -7,7 +7,7 @@ from threading import get_ident
 import numpy as np
 
 from .._grad_mode import GRAD
-from .._numpy_quiet import SCOPE as _QUIET, enter as _enter_quiet, leave as _leave_quiet
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ, clock
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
@@ -199,7 +199,7 @@ def _add(a, b):
 
 def _run(roots, retain_graph, create_graph, capture, accumulate_only):
     """One backward pass, with numpy quiet for all of it (the ops inside then skip their own scopes)."""
-    token = None if _QUIET.active else _enter_quiet()
+    token = _enter_quiet()
     try:
         _run_graph(roots, retain_graph, create_graph, capture, accumulate_only)
     finally:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
-from .._numpy_quiet import SCOPE as _QUIET, enter as _enter_quiet, leave as _leave_quiet
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._profiler_recorder import NO_SEQ, SEQ, clock as _now
 from .._profiler_state import PROFILER
 from .._tensor import Tensor
@@ -82,7 +82,7 @@ def aten(name):
     def wrap(fn):
         @functools.wraps(fn)
         def op(*args, **kwargs):
-            token = None if _QUIET.active else _enter_quiet()  # numpy quiet inside ops (see _numpy_quiet)
+            token = _enter_quiet()  # numpy quiet inside ops (see _numpy_quiet)
             try:
                 if PROFILER.active:
                     log = PROFILER.log

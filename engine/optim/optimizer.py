@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import enable_grad
-from .._numpy_quiet import SCOPE as _QUIET, enter as _enter_quiet, leave as _leave_quiet
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._tensor import Tensor
 from ..autograd.profiler import record_function
 from .._typename import typename as _typename
@@ -69,7 +69,7 @@ def _profiled_step(step):
     def profiled(self, *args, **kwargs):
         # the updates run on arrays directly, so they keep numpy's floating-point errors quiet as ops do
         # (an inf or nan gradient updates silently, as in torch)
-        token = None if _QUIET.active else _enter_quiet()
+        token = _enter_quiet()
         try:
             with record_function(f"Optimizer.step#{type(self).__name__}.step"):
                 return step(self, *args, **kwargs)
