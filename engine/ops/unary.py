@@ -46,7 +46,11 @@ def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=Fa
     })
 
     def op(a):
-        dt = a.dtype if keep_int else _float_dtype(a.dtype)
+        try:
+            dt = a.dtype if keep_int else _float_dtype(a.dtype)
+        except AttributeError:  # not a tensor: torch's argument parser's text
+            raise TypeError(f"{op.__name__}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(a).__name__}") from None
         data = a._data if a.dtype is dt else a._data.astype(dt.np)
         out = make(forward(xp_of(data), data), dt)
         if wants_grad(a):
