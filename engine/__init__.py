@@ -1,5 +1,4 @@
 """gradtrace.engine: a PyTorch-compatible autograd engine on numpy. Use it as `import gradtrace.engine as torch`."""
-import warnings as _warnings
 
 from . import _dtype
 from ._dtype import (bfloat16, complex64, complex128, float16, float32, float64, int8, int16, int32, int64,
@@ -54,8 +53,8 @@ from . import utils
 from .ops.closeness import allclose, isclose
 from .serialization import load, save
 
-# torch computes 0/0, log(0), overflow... silently; numpy's RuntimeWarnings from inside our ops are noise
-_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradtrace\.engine\.")
+# torch computes 0/0, log(0), overflow... silently: the ops run with numpy's floating-point errors ignored
+# (see _numpy_quiet), so no warning filter of the user's is changed here
 
 clip = clamp
 true_divide = div

@@ -13,6 +13,13 @@ make = Tensor._make
 def _infer(data, depth=0, shape=None, kinds=None):
     """Walk nested sequences: check they are rectangular and find the widest Python number kind."""
     if isinstance(data, Tensor):
+        if depth:  # an element of a list: torch reads it as a number
+            from . import _tensor
+
+            if data._requires_grad and not _tensor._SCALAR_OF_GRAD_WARNED:
+                _tensor._warn_scalar_of_grad()
+            if data.numel() != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
         kinds.add(("tensor", data.dtype))
         return
     if isinstance(data, (list, tuple)):
@@ -42,8 +49,10 @@ def _infer(data, depth=0, shape=None, kinds=None):
         kinds.add(("py", _dtype.get_default_dtype()))
     elif isinstance(data, numbers.Complex):
         kinds.add(("py", _dtype.get_default_dtype().to_complex()))
-    else:
+    elif isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    else:
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
 def _to_plain(data):
@@ -193,10 +202,17 @@ def _rand_size(size):
     return _size(size)
 
 
+def _allocating(make_array, shape, np_dtype):
+    from .ops.validate import allocating
+
+    return allocating(make_array, shape, np_dtype)
+
+
 def _random_tensor(draw, size, generator, dtype, device, requires_grad):
     dt = dtype or _dtype.get_default_dtype()
     gen = _gen(generator)
-    t = make(_place(getattr(gen, draw)(_rand_size(size), dt.np), device), dt)
+    shape = _rand_size(size)
+    t = make(_place(_allocating(lambda: getattr(gen, draw)(shape, dt.np), shape, dt.np), device), dt)
     if requires_grad:
         t.requires_grad = True
     return t
@@ -216,13 +232,15 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if size is None:
         raise TypeError("randint() missing 1 required positional arguments: \"size\"")
     dt = dtype or _dtype.int64
-    arr = _gen(generator).randint(low, high, tuple(size), dt.np)
+    shape = _rand_size(size)
+    arr = _allocating(lambda: _gen(generator).randint(low, high, shape, dt.np), shape, dt.np)
     return make(_place(arr, device), dt)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     dt = dtype or _dtype.int64
-    return make(_place(_gen(generator).randperm(n, dt.np), device), dt)
+    _rand_size((n,))  # torch's error for a negative n
+    return make(_place(_allocating(lambda: _gen(generator).randperm(n, dt.np), (n,), np.int64), device), dt)
 
 
 def rand_like(t, *, dtype=None, device=None, requires_grad=False):
@@ -240,6 +258,8 @@ def randint_like(t, low, high=None, *, dtype=None, device=None):
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
+        if (std._data < 0).any() if isinstance(std, Tensor) else std < 0:
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         z = randn(ref.shape, generator=generator, dtype=ref.dtype)
         return z * std + mean
     dt = dtype or _dtype.get_default_dtype()
@@ -249,6 +269,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
 def bernoulli(p, *, generator=None):
     if isinstance(p, Tensor):
+        if not ((p._data >= 0) & (p._data <= 1)).all():  # nan too
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                               "be improved?  If so, please report an enhancement request to PyTorch.)")
         arr = _gen(generator).bernoulli_array(p._data if type(p._data) is np.ndarray else p._data.get())
         return make(_place(arr.astype(p._data.dtype), p.device), p.dtype)
     raise TypeError("bernoulli(): argument 'input' must be Tensor")
@@ -256,7 +279,19 @@ def bernoulli(p, *, generator=None):
 
 def multinomial(probs, num_samples, replacement=False, *, generator=None):
     gen = _gen(generator)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not probs.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {probs.dtype.scalar_name}")
     p = np.asarray(probs._data, dtype=np.float64)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (p.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rows = p.reshape(-1, p.shape[-1])
     out = []
     for row in rows:

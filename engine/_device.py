@@ -17,12 +17,15 @@ class device:
         kind, _, idx = spec.partition(":")
         if kind not in ("cpu", "cuda", "meta"):
             raise RuntimeError(
-                "Expected one of cpu, cuda, meta device type at start of device string: " + spec
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, "
+                "vulkan, mps, meta, hpu, mtia, privateuseone device type at start of device string: " + spec
             )
         if idx:
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{spec}'")
             index = int(idx)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
         return _intern(kind, index)
 
     def __repr__(self):

@@ -2,10 +2,18 @@
 import numpy as np
 
 
+# the C++ element types torch's messages name (caffe2::TypeMeta names: "masked_fill_ ... got mask with dtype int")
+_CPP_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+              "int64": "long int", "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
 class dtype:
     """A torch dtype: prints as `torch.float32`, maps to one numpy dtype."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "legacy_name", "_category")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "legacy_name", "_category",
+                 "scalar_name", "cpp_name")
 
     def __init__(self, name, np_dtype, category, legacy_name):
         self.name = name
@@ -16,6 +24,9 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.legacy_name = legacy_name
         self._category = category  # bool 0 < integer 1 < floating 2 < complex 3
+        # c10's ScalarType name, as torch's C++ messages print a dtype ("not implemented for 'Long'")
+        self.scalar_name = legacy_name[:-len("Tensor")]
+        self.cpp_name = _CPP_NAMES.get(name, name)
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -57,6 +68,11 @@ ALIASES = {
 FROM_NUMPY = {d.np: d for d in ALL if d is not bfloat16}
 
 _default = [float32]
+
+
+def not_implemented(kernel, dt):
+    """ATen's dispatch error for a dtype a kernel does not handle."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_name}\'')
 
 
 def _by_name(name):

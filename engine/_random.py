@@ -12,6 +12,8 @@ import secrets
 
 import numpy as np
 
+from . import _dtype
+
 # numpy never contracts a*b+c; ATen's compiled kernels do, so the exact fma is emulated
 from ._fma import fma_f32 as _fma_f32, fma_f64 as _fma_f64
 
@@ -177,22 +179,9 @@ def _check_seed(seed):
     return seed % _UINT64
 
 
-# C++ type names ATen's messages use for a dtype (caffe2::TypeMeta names).
-_CPP_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-                   "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
-                   "float32": "float", "float64": "double"}
-_LIMIT_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
-# c10::ScalarType names, as ATen's dispatch errors print them.
-_SCALAR_TYPE_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                      "int64": "Long", "bool": "Bool", "float16": "Half", "float32": "Float",
-                      "float64": "Double", "complex64": "ComplexFloat",
-                      "complex128": "ComplexDouble"}
-
-
 def _not_implemented(kernel, dtype):
-    """ATen's dispatch error for a dtype a kernel does not handle."""
-    name = _SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)
-    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    """ATen's dispatch error for a dtype (torch's or numpy's) a kernel does not handle."""
+    return _dtype.not_implemented(kernel, dtype if isinstance(dtype, _dtype.dtype) else _dtype.FROM_NUMPY[np.dtype(dtype)])
 
 
 def _cpp_number(value):
@@ -210,7 +199,7 @@ def _check_random_bounds(low, to_inc, dtype):
     else:
         info = np.iinfo(dtype)
         lowest, highest = int(info.min), int(info.max)
-    type_name = _CPP_TYPE_NAMES.get(dtype.name, dtype.name)
+    type_name = (dtype if isinstance(dtype, _dtype.dtype) else _dtype.FROM_NUMPY[np.dtype(dtype)]).cpp_name
     for value, label in ((low, "from"), (to_inc, "to - 1")):
         if not lowest <= value <= highest:
             raise RuntimeError(f"{label} is out of bounds for {type_name}")
@@ -332,12 +321,15 @@ class Generator:
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64, np.float16):
             raise _not_implemented("check_uniform_bounds", dtype)
+        for value, label in ((low, "from"), (high, "to")):
+            if not math.isfinite(value):
+                raise RuntimeError(f"{label} is out of bounds for {_dtype.FROM_NUMPY[dtype].cpp_name}")
         if low > high:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={_cpp_number(low)} > to={_cpp_number(high)}")
         if dtype.kind == "f" and float(high) - float(low) > float(np.finfo(dtype).max):
             raise RuntimeError(
-                f"uniform_ expects to-from <= std::numeric_limits<{_LIMIT_TYPE_NAMES[dtype.name]}>"
+                f"uniform_ expects to-from <= std::numeric_limits<{_dtype.FROM_NUMPY[dtype].scalar_name}>"
                 f"::max(), but found to={_cpp_number(high)} and from={_cpp_number(low)} which "
                 "result in to-from to exceed the limit")
         n = _numel(_as_shape(shape))

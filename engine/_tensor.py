@@ -26,6 +26,20 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
+_SCALAR_OF_GRAD_WARNED = False
+
+
+def _warn_scalar_of_grad():
+    """torch's warning for float() of a tensor that requires grad: once per process (TORCH_WARN_ONCE)."""
+    global _SCALAR_OF_GRAD_WARNED
+    _SCALAR_OF_GRAD_WARNED = True
+    from ._warn import warn_user
+
+    warn_user("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+              "Consider using tensor.detach() first. (Triggered internally at "
+              "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)")
+
+
 def _accumulate_grad_node(leaf):
     """A new AccumulateGrad for `leaf`; the node class is fetched on first use (autograd imports
     this module), and then this function replaces itself with the class."""
@@ -91,6 +105,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if not isinstance(value, bool):
+            raise RuntimeError("requires_grad must be a bool")
         if self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -101,6 +117,9 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{type(requires_grad).__name__}")
         if self.grad_fn is not None and not requires_grad:
             self.requires_grad = requires_grad  # raises torch's message
         if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
@@ -124,8 +143,16 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' "
+                    f"to a tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                    "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
+                    "tensor and its gradient may break downstream systems that assume they match.")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
         self._grad = value
 
     @grad.deleter
@@ -194,7 +221,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd.engine import backward
 
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs=inputs)
+        backward((self,), gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- metadata ---------------------------------------------------------------------------------
     @property
@@ -310,6 +337,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
         self.dtype = value.dtype
 
@@ -349,6 +378,8 @@ class Tensor:
 
     def __float__(self):
         self._scalar_check()
+        if self._requires_grad and not _SCALAR_OF_GRAD_WARNED:
+            _warn_scalar_of_grad()
         return float(self.item())
 
     def __int__(self):

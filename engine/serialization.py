@@ -156,6 +156,10 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     pickler = _Pickler(buffer)
     pickler.dump(obj)
     opened = isinstance(f, (str, os.PathLike))
+    if opened:
+        parent = os.path.dirname(os.fspath(f))
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
     stream = open(f, "wb") if opened else f
     try:
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as zf:

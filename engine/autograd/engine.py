@@ -7,10 +7,12 @@ from threading import get_ident
 import numpy as np
 
 from .._grad_mode import GRAD
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._profiler_recorder import EVALUATE_FUNCTION_PREFIX, SEQ, clock
 from .._profiler_state import PROFILER
 from .node import AccumulateGrad
 from . import anomaly
+from ..ops.validate import hook_result, hook_results
 
 
 def _wrap_array(data, dtype):
@@ -55,17 +57,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     Tensor = _tensor_cls()
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
-    if grad_tensors is None:
-        grad_tensors = (None,) * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = (grad_tensors,)
+    grad_tensors = _gradient_sequence(grad_tensors, len(tensors))
     if retain_graph is None:
         retain_graph = create_graph
     only = None
     if inputs is not None:
-        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        inputs = (inputs,) if isinstance(inputs, Tensor) else _check_inputs(tuple(inputs))
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            if not t._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         only = {_edge_of(t): t for t in inputs}
     roots = _roots(tensors, grad_tensors)
     _run(roots, retain_graph, create_graph, capture=None, accumulate_only=only)
@@ -77,11 +79,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Tensor = _tensor_cls()
     single_input = isinstance(inputs, Tensor)
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    inputs = (inputs,) if single_input else tuple(inputs)
-    if grad_outputs is None:
-        grad_outputs = (None,) * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,)
+    inputs = (inputs,) if single_input else _check_inputs(tuple(inputs))
+    grad_outputs = _gradient_sequence(grad_outputs, len(outputs))
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
@@ -107,6 +106,29 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "Set allow_unused=True if this is the desired behavior."
                 )
     return tuple(results)
+
+
+def _gradient_sequence(grad_tensors, count):
+    """backward's/grad's gradients argument as a tuple: None, one tensor, or a sequence of tensors or Nones."""
+    Tensor = _tensor_cls()
+    if grad_tensors is None:
+        return (None,) * count
+    if isinstance(grad_tensors, Tensor):
+        return (grad_tensors,)
+    grads = tuple(grad_tensors)
+    for g in grads:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    return grads
+
+
+def _check_inputs(inputs):
+    """backward's and grad's inputs, as torch refuses them."""
+    Tensor = _tensor_cls()
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
+    return inputs
 
 
 def _roots(tensors, grad_tensors):
@@ -175,7 +197,17 @@ def _add(a, b):
     return b if a is None else (a + b)
 
 
-def _run(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock):
+def _run(roots, retain_graph, create_graph, capture, accumulate_only):
+    """One backward pass, with numpy quiet for all of it (the ops inside then skip their own scopes)."""
+    token = _enter_quiet()
+    try:
+        _run_graph(roots, retain_graph, create_graph, capture, accumulate_only)
+    finally:
+        if token is not None:
+            _leave_quiet(token)
+
+
+def _run_graph(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock):
     root_nodes = []
     buffers = {}
     for (node, nr), g in roots:
@@ -257,11 +289,11 @@ def _run_prehooks(node, grads):
         if which == "node":
             res = fn(tuple(grads))
             if res is not None:
-                grads = list(res)
+                grads = list(hook_results(fn, res, grads))
         elif grads[which] is not None:
             res = fn(grads[which])
             if res is not None:
-                grads[which] = res
+                grads[which] = hook_result(fn, res, grads[which])
     return grads
 
 
@@ -360,7 +392,7 @@ def _evaluate_node(node, grads):
         for fn in list(extra["hooks"].values()):
             res = fn(tuple(outs), tuple(grads))
             if res is not None:
-                outs = tuple(res)
+                outs = hook_results(fn, res, outs)
     return outs
 
 
@@ -391,7 +423,7 @@ def _accumulate_into(leaf, grad, create_graph, handed_out):
         for fn in list(leaf._hooks.values()):
             res = fn(grad)
             if res is not None:
-                grad = res
+                grad = hook_result(fn, res, grad)
     old = leaf._grad
     if old is None:
         if create_graph:

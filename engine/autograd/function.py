@@ -125,8 +125,7 @@ class BackwardCFunction(Node, FunctionCtx):
                 continue
             if grad is not None:
                 if not isinstance(grad, Tensor):
-                    raise TypeError(f"expected Tensor or None as the gradient of a custom Function, but got "
-                                    f"{type(grad).__name__}")
+                    raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")
                 shape, dtype = meta
                 if tuple(grad.shape) != shape:
                     if not _expandable(shape, tuple(grad.shape)):

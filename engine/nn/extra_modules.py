@@ -4,7 +4,7 @@ from ..ops import creation_ops
 from ..ops.norm_ops import pad
 from . import init
 from .extra_functional import dropout1d, dropout2d, dropout3d, prelu
-from .modules import Module
+from .modules import Module, _DropoutNd
 from .parameter import Parameter
 
 
@@ -27,22 +27,6 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class _DropoutNd(Module):
-    """torch's base of the dropout modules: p checked at construction, shown with inplace in the repr."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):
-        return self._dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutNd):

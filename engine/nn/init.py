@@ -1,5 +1,6 @@
 """torch.nn.init: in-place initialisers drawing from the torch-identical generator."""
 import math
+import warnings
 
 from .._grad_mode import no_grad
 
@@ -48,6 +49,9 @@ def ones_(t):
 
 
 def kaiming_uniform_(t, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if 0 in t.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     fan_in, fan_out = _fan_in_and_fan_out(t)
     fan = fan_in if mode == "fan_in" else fan_out
     gain = calculate_gain(nonlinearity, a)
@@ -56,6 +60,9 @@ def kaiming_uniform_(t, a=0, mode="fan_in", nonlinearity="leaky_relu", generator
 
 
 def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if 0 in t.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     fan_in, fan_out = _fan_in_and_fan_out(t)
     fan = fan_in if mode == "fan_in" else fan_out
     return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)

@@ -3,7 +3,10 @@ import collections
 import math
 
 from .. import _dtype
+from .._tensor import Tensor
+from .._typename import typename
 from ..ops import creation_ops
+from ..ops.nn_ops import legacy_reduction
 from . import functional as F
 from . import init
 from .parameter import Parameter
@@ -49,7 +52,8 @@ class Module:
             mods[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' (torch.nn.Parameter or None expected)")
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' (torch.nn.Parameter or None "
+                                "expected)")
             params[name] = None
         else:
             object.__setattr__(self, name, value)
@@ -68,8 +72,26 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_new_name(self, kind, name, store):
+        """torch's checks of the name a buffer, parameter or submodule is registered under."""
+        if store not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}' if kind == "module" else
+                           f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self.__dict__[store]:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that is state but not a parameter; state_dict keeps it unless persistent=False."""
+        self._check_new_name("buffer", name, "_buffers")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -77,9 +99,20 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name, param):
+        self._check_new_name("parameter", name, "_parameters")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
+                            "(torch.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
+                             f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
+                             "the forward() method.")
         self._parameters[name] = param
 
     def add_module(self, name, module):
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{typename(module)} is not a Module subclass")
+        self._check_new_name("module", name, "_modules")
         self._modules[name] = module
 
     def forward(self, *args, **kwargs):
@@ -427,23 +460,24 @@ class Identity(Module):
         return x
 
 
-class Dropout(Module):
+class _DropoutNd(Module):
+    """torch's base of the dropout modules: p checked at construction, shown with inplace in the repr."""
+
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+    def forward(self, input):
+        return self._dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-def _legacy_reduction(size_average, reduce):
-    """torch's reduction for the deprecated size_average / reduce pair."""
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    return "none" if not reduce else "mean" if size_average else "sum"
+class Dropout(_DropoutNd):
+    _dropout = staticmethod(F.dropout)
 
 
 _LEGACY = (("size_average", None), ("reduce", None))
@@ -457,7 +491,7 @@ def _loss(name, fn, params=_LEGACY + (("reduction", "mean"),)):
         values = _bind(name, params, args, kwargs)
         size_average, reduce = values.pop("size_average", None), values.pop("reduce", None)
         if size_average is not None or reduce is not None:
-            values["reduction"] = _legacy_reduction(size_average, reduce)
+            values["reduction"] = legacy_reduction(size_average, reduce)
         for k, v in values.items():
             object.__setattr__(self, k, v)
         object.__setattr__(self, "_kw", tuple(k for k in values if k != "reduction"))

@@ -329,7 +329,7 @@ OPERATORS = {
     "__mul__": arith.mul, "__rmul__": arith.mul, "__truediv__": arith.div, "__rtruediv__": arith.rdiv,
     "__floordiv__": arith.floor_divide, "__rfloordiv__": arith.rfloordiv, "__mod__": arith.remainder,
     "__rmod__": arith.rremainder,
-    "__pow__": arith.pow, "__rpow__": arith.rpow, "__matmul__": linalg.matmul, "__rmatmul__": linalg.rmatmul,
+    "__pow__": arith.pow, "__rpow__": arith.rpow, "__matmul__": linalg.matmul_operator, "__rmatmul__": linalg.rmatmul,
     "__neg__": arith.neg, "__pos__": lambda self: self, "__abs__": unary.abs, "__invert__": arith.bitwise_not,
     "__eq__": arith.eq, "__ne__": arith.ne, "__lt__": arith.lt, "__le__": arith.le, "__gt__": arith.gt,
     "__ge__": arith.ge, "__and__": arith.bitwise_and, "__rand__": arith.bitwise_and,

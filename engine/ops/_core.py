@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._profiler_recorder import NO_SEQ, SEQ, clock as _now
 from .._profiler_state import PROFILER
 from .._tensor import Tensor
@@ -81,6 +82,7 @@ def aten(name):
     def wrap(fn):
         @functools.wraps(fn)
         def op(*args, **kwargs):
+            token = _enter_quiet()  # numpy quiet inside ops (see _numpy_quiet)
             try:
                 if PROFILER.active:
                     log = PROFILER.log
@@ -106,7 +108,10 @@ def aten(name):
             except ValueError as exc:
                 if "could not be broadcast" not in str(exc):
                     raise
-                raise RuntimeError(broadcast_message(args)) from None
+                raise RuntimeError(broadcast_message(args + tuple(kwargs.values()))) from None
+            finally:
+                if token is not None:
+                    _leave_quiet(token)
 
         op.aten_name = name
         return op
@@ -129,17 +134,21 @@ def _profiled_in_detail(name, fn, args, kwargs):
 
 def broadcast_message(args):
     """torch's text for operands whose shapes do not broadcast (numpy's own text names no sizes)."""
-    shapes = [tuple(x.shape) for x in args if hasattr(x, "shape")][:2]
-    if len(shapes) < 2:
+    shapes = [tuple(x.shape) for x in args if hasattr(x, "shape")]
+    if not shapes:
         return "shapes cannot be broadcast together"
-    a, b = shapes
-    n = max(len(a), len(b))
-    for k in range(1, n + 1):
-        sa = a[-k] if k <= len(a) else 1
-        sb = b[-k] if k <= len(b) else 1
-        if sa != sb and sa != 1 and sb != 1:
-            return (f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
-                    f"dimension {n - k}")
+    a = shapes[0]  # the operands' broadcast so far, against each next one, as torch's iterator meets them
+    for b in shapes[1:]:
+        n = max(len(a), len(b))
+        merged = []
+        for k in range(1, n + 1):
+            sa = a[-k] if k <= len(a) else 1
+            sb = b[-k] if k <= len(b) else 1
+            if sa != sb and sa != 1 and sb != 1:
+                return (f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
+                        f"dimension {n - k}")
+            merged.append(sb if sa == 1 else sa)
+        a = tuple(reversed(merged))
     return "shapes cannot be broadcast together"
 
 

@@ -276,11 +276,18 @@ def floor_divide(a, b):
 
 
 def rfloordiv(a, b):
+    if not isinstance(b, _REFLECTED_OPERANDS):  # Python then raises its TypeError, as for torch
+        return NotImplemented
     return floor_divide(to_tensor_operand(b, a), a)
 
 
 def rremainder(a, b):
+    if not isinstance(b, _REFLECTED_OPERANDS):
+        return NotImplemented
     return remainder(to_tensor_operand(b, a), a)
+
+
+_REFLECTED_OPERANDS = (int, float, bool, complex, np.generic)
 
 
 class _ModuloByNumber(Node):
@@ -717,8 +724,8 @@ def _logical(npop, name):
         if ops is None:
             return NotImplemented
         x, y, dt = ops
-        if dt.is_floating_point:
-            raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and 'Tensor'")
+        if dt.is_floating_point or dt.is_complex:
+            raise _dtype.not_implemented(f"{npop.__name__}_cpu", dt)
         return make(npop(x, y), dt)
 
     return op
@@ -731,7 +738,7 @@ bitwise_xor = _logical(np.bitwise_xor, "^")
 
 def bitwise_not(a):
     if a.dtype.is_floating_point:
-        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return make(~a._data, a.dtype)
 
 
@@ -739,14 +746,17 @@ def logical_not(a):
     return make(np.logical_not(a._data) if xp_of(a._data) is np else xp_of(a._data).logical_not(a._data), _dtype.bool_)
 
 
+@aten("aten::logical_and")
 def logical_and(a, b):
     return make(xp_of(a._data).logical_and(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
 
 
+@aten("aten::logical_or")
 def logical_or(a, b):
     return make(xp_of(a._data).logical_or(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
 
 
+@aten("aten::logical_xor")
 def logical_xor(a, b):
     return make(xp_of(a._data).logical_xor(a._data, b._data if is_tensor(b) else b), _dtype.bool_)
 

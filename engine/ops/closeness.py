@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _dtype
-from .._random import _SCALAR_TYPE_NAMES, _cpp_number
+from .._random import _cpp_number
 from ._core import aten, broadcast_message, is_tensor, make, xp_of
 
 
@@ -11,15 +11,11 @@ def _check_tensor(fn, x, name, position):
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
 
 
-def _scalar_type(dt):
-    return "BFloat16" if dt is _dtype.bfloat16 else _SCALAR_TYPE_NAMES[dt.name]
-
-
 def _close(fn, a, b, rtol, atol, equal_nan):
     _check_tensor(fn, a, "input", 1)
     _check_tensor(fn, b, "other", 2)
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"{_scalar_type(a.dtype)} did not match {_scalar_type(b.dtype)}")
+        raise RuntimeError(f"{a.dtype.scalar_name} did not match {b.dtype.scalar_name}")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {_cpp_number(float(rtol))}")
     if atol < 0:

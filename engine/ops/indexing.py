@@ -4,9 +4,11 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import GRAD
+from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, edge, is_tensor, make, sum_to, wants_grad, xp_of
 from .selection import grad_where
+from .validate import index_tensor, indexing_failed
 from .shape import as_view, unsqueeze
 
 
@@ -74,7 +76,10 @@ def embed(g, shape, key, advanced, name):
 
 def _index(a, key, node_cls, advanced, shown=()):
     """a[key] with its node; `shown`: the values of the node class's own slots, in order."""
-    data = a._data[key]
+    try:
+        data = a._data[key]
+    except IndexError as exc:
+        raise indexing_failed(exc, a._data.shape, key) from None
     out = make(data, a.dtype)
     if not advanced:
         out = as_view(out, a, lambda arr, k=key: arr[k])
@@ -100,6 +105,15 @@ def _normalize_index(x):
         if x.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return x._data
+    if isinstance(x, float):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                         "indices (got float)")
+    if isinstance(x, str):  # torch reads it as a sequence of indices, warns of that, then makes a tensor of it
+        warn_user("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+                  "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
+                  "index, x[torch.tensor(seq)], which will result either in an error or a different result (Triggered "
+                  "internally at /__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:349.)")
+        raise TypeError("new(): invalid data type 'str'")
     if isinstance(x, (list, tuple)):
         return np.asarray([_normalize_index(v) if is_tensor(v) else v for v in x])
     return x
@@ -120,6 +134,9 @@ def getitem(a, key):
     out = a
     dim = 0
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if a.ndim == 0 and any(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+                         "to convert a 0-dim tensor to a number")
     if n_real > a.ndim:
         raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     for k in key:
@@ -142,8 +159,8 @@ def getitem(a, key):
             continue
         k = int(k)
         size = out._data.shape[dim]
-        if not -size <= k < size:
-            raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+        if not -size <= k < size:  # torch names the dimension of `a`, counting the ones selected away
+            raise IndexError(f"index {k} is out of bounds for dimension {dim + a.ndim - out.ndim} with size {size}")
         out = _index(out, (slice(None),) * dim + (k, Ellipsis), SelectBackward0, advanced=False,
                      shown=(dim, as_uint64(k)))
     if out is a:
@@ -164,8 +181,15 @@ def select(a, dim, index):
 
 def narrow(a, dim, start, length):
     d = a._wrap_dim(dim)
+    size = a._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:  # torch counts a negative start from the end
-        start += a._data.shape[d]
+        start += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return _index(a, (slice(None),) * d + (slice(start, start + length), Ellipsis), SliceBackward0, advanced=False,
                   shown=(as_uint64(dim), start, start + length, 1))
 
@@ -208,6 +232,8 @@ def setitem(a, key, value):
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_normalize_index(k) for k in key)
+    if sum(1 for k in key if k is not None and k is not Ellipsis) > a.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     if GRAD.enabled and a._requires_grad and a.grad_fn is None and not any(_is_advanced(k) for k in key) and any(
             k is not Ellipsis and k != slice(None) for k in key):
         # torch writes basic-index assignments through a view of the leaf (advanced ones and a[:] it does not)
@@ -224,11 +250,19 @@ def setitem(a, key, value):
             target_ndim = a._data[key].ndim
             while vdata.ndim > target_ndim and vdata.shape[0] == 1:
                 vdata = vdata[0]
-    else:
+    elif isinstance(value, (int, float, bool, complex, np.generic)):
         vdata = value
+    else:
+        raise TypeError(f"can't assign a {type(value).__name__} to a {a.type()}")
     graph = wants_grad(a, value)
     old_edge = edge(a) if graph else None
-    a._data[key] = vdata
+    try:
+        a._data[key] = vdata
+    except IndexError as exc:
+        raise indexing_failed(exc, a._data.shape, key) from None
+    except ValueError:  # the value does not broadcast to the place: torch's expand error
+        value.expand(a._data[key].shape)
+        raise
     a._bump_version()
     if graph:
         node = CopySlices()
@@ -339,7 +373,11 @@ class GatherBackward0(Node):
 @aten("aten::gather")
 def gather(a, dim, index, *, sparse_grad=False):
     d = a._wrap_dim(dim)
-    out = make(xp_of(a._data).take_along_axis(a._data, index._data, axis=d), a.dtype)
+    idx = index_tensor("gather", index, max(a.ndim, 1))
+    try:
+        out = make(xp_of(a._data).take_along_axis(a._data, idx, axis=d), a.dtype)
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, (idx,)))) from None
     if wants_grad(a):
         node = GatherBackward0()
         node.dim, node.sparse_grad, node._dim = as_uint64(dim), sparse_grad, d
@@ -398,11 +436,14 @@ def scatter(a, dim, index, src=None, *, value=None, reduce=None):
     data = a._data.copy()
     if src is None:
         src = value
-    keys = _scatter_indices(index._data, d)
-    if is_tensor(src):
-        data[keys] = src._data[tuple(slice(0, s) for s in index.shape)]
-    else:
-        data[keys] = src
+    keys = _scatter_indices(index_tensor("scatter", index, max(a.ndim, 1)), d)
+    try:
+        if is_tensor(src):
+            data[keys] = src._data[tuple(slice(0, s) for s in index.shape)]
+        else:
+            data[keys] = src
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, keys))) from None
     out = make(data, a.dtype)
     if wants_grad(a, src):
         if is_tensor(src):
@@ -422,12 +463,12 @@ def scatter_add(a, dim, index, src):
     d = a._wrap_dim(dim)
     data = a._data.copy()
     xp = xp_of(data)
-    keys = _scatter_indices(index._data, d)
+    keys = _scatter_indices(index_tensor("scatter", index, max(a.ndim, 1)), d)
     sub = src._data[tuple(slice(0, s) for s in index.shape)]
-    if xp is np:
-        np.add.at(data, keys, sub)
-    else:
+    try:
         xp.add.at(data, keys, sub)
+    except IndexError as exc:
+        raise RuntimeError(str(indexing_failed(exc, a._data.shape, keys))) from None
     out = make(data, a.dtype)
     if wants_grad(a, src):
         node = ScatterAddBackward0()
@@ -451,7 +492,13 @@ class IndexSelectBackward0(Node):
 @aten("aten::index_select")
 def index_select(a, dim, index):
     d = a._wrap_dim(dim)
-    out = make(xp_of(a._data).take(a._data, index._data, axis=d), a.dtype)
+    idx = index_tensor("index_select", index, dtypes="int32 or int64")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    size = a._data.shape[d] if a.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):  # numpy would count a negative index from the end
+        raise IndexError("index out of range in self")
+    out = make(xp_of(a._data).take(a._data, idx, axis=d), a.dtype)
     if wants_grad(a):
         node = IndexSelectBackward0()
         node.dim, node.self_sym_sizes, node._dim = as_uint64(dim), a._data.shape, d

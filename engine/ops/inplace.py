@@ -7,7 +7,7 @@ notices saved tensors modified since.
 from .. import _dtype
 from .._grad_mode import GRAD
 from ..autograd.node import Node
-from ._core import attach, edge, grad_to, is_tensor, make, wants_grad
+from ._core import attach, broadcast_message, edge, grad_to, is_tensor, make, wants_grad
 from .indexing import _propagate_to_base, check_inplace
 
 _CATEGORY_NAME = {0: "Bool", 1: "Long", 2: "Float", 3: "ComplexFloat"}
@@ -89,6 +89,8 @@ def fill_(t, value):
     check_inplace(t)
     graph = GRAD.enabled and t._requires_grad
     old_edge = edge(t) if graph else None
+    if is_tensor(value) and value.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
     t._data[...] = value._data if is_tensor(value) else value
     t._bump_version()
     if graph:
@@ -134,7 +136,12 @@ def copy_(t, src, non_blocking=False):
     data = to_device(src._data, t.device) if is_tensor(src) else src
     if is_tensor(src) and src.dtype is not t.dtype:
         data = data.astype(t.dtype.np)
-    t._data[...] = data
+    try:
+        t._data[...] = data
+    except ValueError:
+        if not is_tensor(src):
+            raise
+        raise RuntimeError(broadcast_message((t, src))) from None  # src does not broadcast to t: torch's text
     t._bump_version()
     if graph:
         node = CopyBackwards()

@@ -1,7 +1,8 @@
 """Matrix products: matmul (every 1-D/2-D/batched case), mm, mv, dot, bmm, outer, addmm."""
 from .. import _dtype
 from ..autograd.node import Node
-from ._core import aten, attach, make, wants_grad, xp_of
+from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+from .validate import BOOL, refuses
 
 
 def _fmt(shape):
@@ -11,8 +12,7 @@ def _fmt(shape):
 def _check_same_dtype(a, b, name="expected"):
     if a.dtype is not b.dtype:
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name if a.dtype is not _dtype.float32 else 'float'} != "
-            f"{b.dtype.name if b.dtype is not _dtype.float32 else 'float'}"
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.cpp_name} != {b.dtype.cpp_name}"
         )
 
 
@@ -27,6 +27,7 @@ class MmBackward0(Node):
 
 
 @aten("aten::mm")
+@refuses(BOOL, "addmm_impl_cpu_")
 def mm(a, b):
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -56,6 +57,7 @@ class MvBackward0(Node):
 
 
 @aten("aten::mv")
+@refuses(BOOL, "addmv_impl_cpu")
 def mv(a, v):
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
@@ -80,6 +82,7 @@ class DotBackward0(Node):
 
 
 @aten("aten::dot")
+@refuses(BOOL, "dot")
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -91,7 +94,7 @@ def dot(a, b):
         )
     if a.dtype is not b.dtype:
         raise RuntimeError(
-            f"dot : expected both vectors to have same dtype, but found {a.dtype.name.capitalize()} and {b.dtype.name.capitalize()}"
+            f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} and {b.dtype.scalar_name}"
         )
     out = make(xp_of(a._data).dot(a._data, b._data), a.dtype)
     if wants_grad(a, b):
@@ -112,6 +115,7 @@ class BmmBackward0(Node):
 
 
 @aten("aten::bmm")
+@refuses(BOOL, "bmm")
 def bmm(a, b):
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -211,7 +215,16 @@ def _unsafe_view(t, shape, node_cls):
     return out
 
 
+def matmul_operator(a, b):
+    """a @ b: a non-tensor operand leaves it to Python (its TypeError, as torch's)."""
+    if not is_tensor(b):
+        return NotImplemented
+    return matmul(a, b)
+
+
 def rmatmul(b, a):
+    if not is_tensor(a):
+        return NotImplemented
     return matmul(a, b)
 
 
@@ -220,6 +233,9 @@ def outer(a, b):
     """torch implements outer as a broadcast multiply (grad_fn MulBackward0)."""
     from .arith import mul
 
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
     return mul(a.reshape(-1, 1), b)
 
 
@@ -283,6 +299,8 @@ class TraceBackward0(Node):
 
 
 def trace(a):
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
     out = make(xp_of(a._data).trace(a._data), a.dtype)
     if wants_grad(a):
         node = TraceBackward0()

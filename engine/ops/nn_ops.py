@@ -7,7 +7,9 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node, NotImplementedNode
 from .._grad_mode import GRAD
-from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, broadcast_message, is_tensor, make, wants_grad, xp_of
+from .._warn import warn_user
+from .validate import BOOL, NOT_FLOATING, not_implemented, refuse, refuses
 from .backward_ops import (elu_backward, gelu_backward, hardswish_backward, hardtanh_backward, huber_loss_backward,
                            leaky_relu_backward, log_sigmoid_backward, log_softmax_backward_data, mse_loss_backward,
                            smooth_l1_loss_backward, softmax_backward_data, softplus_backward, threshold_backward)
@@ -41,6 +43,10 @@ def _softmax_family(a, dim, dtype, name, node_class, from_shifted):
     """softmax or log_softmax along dim: `from_shifted(xp, x - max, d)` computes the result from
     inputs shifted by their maximum (no overflow); node_class keeps the result and the dim."""
     dim, d = _softmax_dim(a, dim, name)
+    dt = dtype or a.dtype
+    if dt in NOT_FLOATING:
+        raise not_implemented(f"{name}_lastdim_kernel_impl" if d == a.ndim - 1 or a.ndim == 0 else f"{name}_kernel_impl",
+                              dt)
     data = a._data if dtype is None else a._data.astype(dtype.np)
     xp = xp_of(data)
     m = data.max(axis=d, keepdims=True) if data.size else data
@@ -94,6 +100,15 @@ def _reduce(loss, reduction):
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 
 
+def legacy_reduction(size_average, reduce):
+    """The reduction the deprecated size_average / reduce pair stands for, with torch's warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "none" if not reduce else "mean" if size_average else "sum"
+    warn_user(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.")
+    return reduction
+
+
 def _reduction_enum(reduction):
     """torch's enum for a reduction name (what a loss node keeps as `_saved_reduction`)."""
     try:
@@ -109,9 +124,8 @@ def _reduce_data(xp, losses, enum, dt):
 
 def _broadcast_pair(input, target):
     """torch.broadcast_tensors for a pointwise loss, with torch's warning when the sizes differ."""
-    if input.shape == target.shape:
+    if input.size() == target.size():  # size(), as torch calls it: its AttributeError for a non-tensor
         return input, target
-    import warnings
 
     warnings.warn(
         f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
@@ -119,7 +133,10 @@ def _broadcast_pair(input, target):
         UserWarning,
         stacklevel=3,
     )
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise RuntimeError(broadcast_message((input, target))) from None
     return input.expand(*shape), target.expand(*shape)
 
 
@@ -176,17 +193,21 @@ def _pointwise_loss(input, target, node, losses, reduction):
 
 
 @aten("aten::mse_loss")
+@refuses(NOT_FLOATING, "mse_cpu")
 def _mse_loss(input, target, reduction):
     d = input._data - target._data
     return _pointwise_loss(input, target, MseLossBackward0, d * d, reduction)[0]
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     input, target = _broadcast_pair(input, target)
     return _mse_loss(input, target, reduction)
 
 
 @aten("aten::smooth_l1_loss")
+@refuses(NOT_FLOATING, "smooth_l1_cpu")
 def _smooth_l1_loss(input, target, reduction, beta):
     xp = xp_of(input._data)
     z = xp.abs(input._data - target._data)
@@ -198,6 +219,8 @@ def _smooth_l1_loss(input, target, reduction, beta):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     input, target = _broadcast_pair(input, target)
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
@@ -205,6 +228,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 @aten("aten::huber_loss")
+@refuses(NOT_FLOATING, "huber_cpu")
 def _huber_loss(input, target, reduction, delta):
     xp = xp_of(input._data)
     z = xp.abs(input._data - target._data)
@@ -216,6 +240,8 @@ def _huber_loss(input, target, reduction, delta):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     input, target = _broadcast_pair(input, target)
     if weight is None:
         return _huber_loss(input, target, reduction, delta)
@@ -225,11 +251,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    input, target = _broadcast_pair(input, target)
     return _reduce((input - target).abs(), reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """torch's composite: target·(log target - input) summed as asked ('batchmean' divides by the batch)."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if reduction == "mean":
         import warnings
 
@@ -290,13 +321,37 @@ class NllLossBackward0(Node):
         return (g * local,)
 
 
+def _check_nll_arguments(x, tgt, target_dtype, weight):
+    """torch's checks of nll_loss's input, target and weight, in torch's order."""
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    batch = tgt.shape[0] if tgt.ndim else 0
+    if x.ndim != 1 and x.shape[0] != batch:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({batch}).")
+    if x.ndim <= 2:
+        if tgt.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if x.ndim == 1 and tgt.ndim == 1 and x.shape[0] != tgt.shape[0]:
+            raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, target: {list(tgt.shape)})")
+    elif tgt.shape != (x.shape[0],) + x.shape[2:]:
+        raise RuntimeError(f"Expected target size {[x.shape[0], *x.shape[2:]]}, got {list(tgt.shape)}")
+    if target_dtype is not _dtype.int64 and target_dtype is not _dtype.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target_dtype.scalar_name}")
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+
+
 @aten("aten::nll_loss")
+@refuses(NOT_FLOATING, "nll_loss_out_frame")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     xp = xp_of(input._data)
     x = input._data
     tgt = target._data
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype.name.capitalize()}")
+    _check_nll_arguments(x, tgt, target.dtype, weight)
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     valid = tgt != ignore_index
     if ((tgt[valid] < 0) | (tgt[valid] >= n_classes)).any():
@@ -330,8 +385,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    if target.dtype.is_floating_point:
-        # class probabilities
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    if input.shape == target.shape:  # class probabilities, as torch tells them from class indices
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                               f"{target.dtype.scalar_name}")
         logp = log_softmax(input, 1 if input.ndim > 1 else 0)
         loss = -(logp * target).sum(1 if input.ndim > 1 else 0)
         return _reduce(loss, reduction)
@@ -358,16 +419,23 @@ class BinaryCrossEntropyBackward0(Node):
 
 
 @aten("aten::binary_cross_entropy")
+@refuses(NOT_FLOATING, "binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if input.shape != target.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. "
             "Please ensure they have the same size."
         )
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
     xp = xp_of(input._data)
     x, t = input._data, target._data
     if ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if ((t < 0) | (t > 1)).any():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     logx = xp.maximum(xp.log(x), -100)
     log1mx = xp.maximum(xp.log1p(-x), -100)
     losses = -(t * logx + (1 - t) * log1mx)
@@ -413,6 +481,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 
 @aten("aten::binary_cross_entropy_with_logits")
+@refuses(NOT_FLOATING, "log_sigmoid_cpu")
 def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction):
     enum = _reduction_enum(reduction)
     xp = xp_of(input._data)
@@ -434,8 +503,11 @@ def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reducti
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    refuse(target, NOT_FLOATING, _float_result_cast)  # the loss is computed into the target's dtype
     return _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
@@ -444,6 +516,15 @@ def linear(input, weight, bias=None):
     2-D), matmul then an in-place add of the bias otherwise."""
     from .linalg import addmm, matmul
 
+    for position, (name, t) in enumerate((("input", input), ("weight", weight)), 1):
+        if not is_tensor(t):
+            raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+                           f"{weight.ndim}D")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                           f"{weight.dtype.scalar_name}")
     if input.ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())
     if bias is not None and input.ndim > 2 and input.is_contiguous():
@@ -457,11 +538,16 @@ def linear(input, weight, bias=None):
     return out if bias is None else out.add_(bias)
 
 
+def _float_result_cast(dt):
+    return RuntimeError(f"result type Float can't be cast to the desired output type {dt.scalar_name}")
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    refuse(input, NOT_FLOATING, _float_result_cast)
     from .._random import default_generator
 
     if p == 1.0:
@@ -525,6 +611,7 @@ class GeluBackward0(_ActivationNode):
 
 
 @aten("aten::gelu")
+@refuses(NOT_FLOATING, "GeluKernelImpl")
 def gelu(a, approximate="none"):
     from .unary import _erf
 
@@ -560,6 +647,7 @@ class LeakyReluBackward1(Node):
 
 
 @aten("aten::leaky_relu")
+@refuses(NOT_FLOATING, "leaky_relu_cpu")
 def _leaky_relu(a, negative_slope, node_class=LeakyReluBackward0):
     x = a._data
     return _activation(a, xp_of(x).where(x > 0, x, x * negative_slope), node_class, negative_slope=negative_slope)
@@ -575,6 +663,7 @@ class SoftplusBackward0(_ActivationNode):
 
 
 @aten("aten::softplus")
+@refuses(NOT_FLOATING, "softplus_cpu")
 def softplus(a, beta=1.0, threshold=20.0):
     x = a._data
     xp = xp_of(x)
@@ -635,6 +724,7 @@ def _elu_data(x, alpha, scale, input_scale):
 
 
 @aten("aten::elu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _elu(a, alpha=1.0, scale=1, input_scale=1, node_class=EluBackward0):
     return _activation(a, _elu_data(a._data, alpha, scale, input_scale), node_class, alpha=alpha, scale=scale,
                        input_scale=input_scale)
@@ -649,6 +739,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @aten("aten::selu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _selu(a, node_class=EluBackward0):
     return _elu(a, _SELU_ALPHA, _SELU_SCALE, 1, node_class=node_class)
 
@@ -658,6 +749,7 @@ def selu(a, inplace=False):
 
 
 @aten("aten::celu")
+@refuses(NOT_FLOATING, "elu_cpu")
 def _celu(a, alpha=1.0, node_class=CeluBackward0):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -673,8 +765,15 @@ class HardtanhBackward0(_ActivationNode):
     backward_op = staticmethod(hardtanh_backward)
 
 
+def _hardtanh_bool(dt):
+    return RuntimeError("Bool inputs not supported for hardtanh")
+
+
 @aten("aten::hardtanh")
 def _hardtanh(a, min_val=-1.0, max_val=1.0):
+    refuse(a, BOOL, _hardtanh_bool)
+    if a.dtype is _dtype.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     x = a._data
     xp = xp_of(x)
     return _activation(a, xp.minimum(xp.maximum(x, min_val), max_val), HardtanhBackward0, min_val=min_val,
@@ -688,6 +787,7 @@ def hardtanh(a, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 @aten("aten::relu6")
+@refuses(BOOL, _hardtanh_bool)
 def _relu6(a):
     return _hardtanh(a, 0, 6)
 
@@ -709,6 +809,7 @@ class ThresholdBackward1(_ActivationNode):
 
 
 @aten("aten::threshold")
+@refuses(BOOL, "threshold_cpu")
 def _threshold(a, threshold, value, node_class=ThresholdBackward0):
     x = a._data
     return _activation(a, xp_of(x).where(x <= threshold, value, x), node_class, threshold=threshold)
@@ -741,6 +842,7 @@ def silu_backward(grad, x):
 
 
 @aten("aten::silu")
+@refuses(NOT_FLOATING, "silu_cpu")
 def _silu(a):
     from .unary import _sigmoid
 
@@ -777,6 +879,7 @@ def mish_backward(grad, x):
 
 
 @aten("aten::mish")
+@refuses(NOT_FLOATING, "mish_cpu")
 def _mish(a):
     x = a._data
     xp = xp_of(x)
@@ -793,6 +896,7 @@ class HardswishBackward0(_ActivationNode):
 
 
 @aten("aten::hardswish")
+@refuses(NOT_FLOATING, "hardswish_cpu")
 def _hardswish(a):
     x = a._data
     xp = xp_of(x)
@@ -824,6 +928,7 @@ def hardsigmoid_backward(grad, x):
 
 
 @aten("aten::hardsigmoid")
+@refuses(NOT_FLOATING, "hardsigmoid_cpu")
 def _hardsigmoid(a):
     x = a._data
     xp = xp_of(x)
@@ -858,6 +963,7 @@ def _log_sigmoid_forward(a):
 
 
 @aten("aten::log_sigmoid")
+@refuses(NOT_FLOATING, "log_sigmoid_cpu")
 def logsigmoid(a):
     return _log_sigmoid_forward(a)
 
@@ -877,6 +983,12 @@ def softmin(a, dim=None, _stacklevel=3, dtype=None):
 
 
 def one_hot(t, num_classes=-1):
+    if t.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if t._data.size and t._data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if t._data.size and num_classes != -1 and t._data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
     n = int(t._data.max()) + 1 if num_classes == -1 else num_classes
     xp = xp_of(t._data)
     return make(xp.eye(n, dtype=np.int64)[t._data], _dtype.int64)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from .validate import NOT_FLOATING, refuses
 
 def _moments(data, axes, eps):
     """The input in its accumulation type, and its mean and 1/sqrt(var + eps) over `axes` (kept).
@@ -71,6 +72,7 @@ class NativeLayerNormBackward0(Node):
 
 
 @aten("aten::layer_norm")
+@refuses(NOT_FLOATING, "LayerNormKernelImpl")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.layer_norm: normalise over the trailing `normalized_shape` dims."""
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -127,6 +129,7 @@ def _check_batch_size(shape, shown):
 
 
 @aten("aten::batch_norm")
+@refuses(NOT_FLOATING, "batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm: normalise each channel (dim 1) over the batch and spatial dims.
 
@@ -141,6 +144,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    channels = input.shape[1] if input.ndim > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     x = input._data
     xp = xp_of(x)
     axes = (0,) + tuple(range(2, x.ndim))
@@ -193,6 +200,7 @@ class NativeGroupNormBackward0(Node):
 
 
 @aten("aten::group_norm")
+@refuses(NOT_FLOATING, "GroupNormKernelImpl")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.group_norm: normalise each group of channels of each sample."""
     x = input._data
@@ -203,6 +211,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(
             f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
             f"[{', '.join(str(s) for s in x.shape)}] and num_groups={num_groups}")
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and (param.ndim != 1 or param.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
+                               f"got {name} of shape {list(param.shape)} and input of shape {list(x.shape)}")
     grouped = [n * c // num_groups, num_groups] + list(x.shape[2:])
     _check_batch_size(grouped, grouped)
     channel = (1, c) + (1,) * (x.ndim - 2)

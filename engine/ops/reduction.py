@@ -1,12 +1,15 @@
 """Reductions: sum, mean, prod, max/min, std/var, norm, logsumexp, all/any, cumsum."""
 import builtins
 import math
+import warnings
 
 import numpy as np
 
 from .. import _dtype, return_types
+from .._warn import warn_user
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from .validate import BOOL, NOT_FLOATING, refuses, unique_dims
 
 
 def _dims(t, dim):
@@ -16,7 +19,7 @@ def _dims(t, dim):
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(t._wrap_dim(d) for d in dim))
+        return tuple(sorted(unique_dims([t._wrap_dim(d) for d in dim])))
     return (t._wrap_dim(dim),)
 
 
@@ -95,12 +98,15 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     dt = dtype or a.dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {dt.name.capitalize() if dt is not _dtype.int64 else 'Long'}"
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be either a "
+            f"floating point or complex dtype. Got: {dt.scalar_name}"
         )
     dims = _dims(a, dim)
     data = a._data
-    res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
+    if data.size:
+        res = data.mean(axis=dims, keepdims=keepdim, dtype=dt.np)
+    else:  # 0/0, nan as torch's, without numpy's "Mean of empty slice" warning
+        res = xp_of(data).divide(data.sum(axis=dims, keepdims=keepdim, dtype=dt.np), 0)
     out = make(res.astype(dt.np, copy=False), dt)
     if wants_grad(a):
         if dim is None:
@@ -316,11 +322,13 @@ def _arg_extreme(a, dim, keepdim, pick):
 
 
 @aten("aten::argmax")
+@refuses(BOOL, lambda dt: RuntimeError("argmax(): does not support bool input"))
 def argmax(a, dim=None, keepdim=False):
     return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmax)
 
 
 @aten("aten::argmin")
+@refuses(BOOL, lambda dt: RuntimeError("argmin(): does not support bool input"))
 def argmin(a, dim=None, keepdim=False):
     return _arg_extreme(a, dim, keepdim, xp_of(a._data).argmin)
 
@@ -376,7 +384,23 @@ class StdBackward0(Node):
         return (g * (a - m) / (r * builtins.max(n - self._correction, 0)),)
 
 
-def _var_std(a, dim, unbiased, keepdim, correction, is_std):
+def _only_floating(what):
+    """torch's refusal of an integer or bool tensor in the std/var family."""
+    return lambda dt: RuntimeError(f"{what} only support floating point and complex dtypes")
+
+
+def _degenerate_spread(data, dims, c, keepdim, is_std, name):
+    """var/std with a correction >= the count: torch warns (its own words) and divides by max(n - c, 0),
+    as numpy does, whose own warning is kept quiet."""
+    warn_user(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+              "(input numel divided by output numel). (Triggered internally at "
+              "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+
+
+def _var_std(a, dim, unbiased, keepdim, correction, is_std, name=None):
     if isinstance(dim, bool):  # var(unbiased) positional form
         unbiased, dim = dim, None
     c = _correction(unbiased, correction)
@@ -384,7 +408,10 @@ def _var_std(a, dim, unbiased, keepdim, correction, is_std):
     dim = None if dim is _NOT_GIVEN else dim
     dims = _dims(a, dim)
     data = a._data
-    res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+    if _reduced_count(a, dims) - c > 0:
+        res = data.std(axis=dims, ddof=c, keepdims=keepdim) if is_std else data.var(axis=dims, ddof=c, keepdims=keepdim)
+    else:
+        res = _degenerate_spread(data, dims, c, keepdim, is_std, name or ("std" if is_std else "var"))
     out = make(xp_of(data).asarray(res).astype(a.dtype.np), a.dtype)
     if wants_grad(a):
         node = StdBackward0() if is_std else VarBackward0()
@@ -396,11 +423,13 @@ def _var_std(a, dim, unbiased, keepdim, correction, is_std):
 
 
 @aten("aten::var")
+@refuses(NOT_FLOATING, _only_floating("std and var"))
 def var(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std")
+@refuses(NOT_FLOATING, _only_floating("std and var"))
 def std(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     return _var_std(a, dim, unbiased, keepdim, correction, True)
 
@@ -429,6 +458,8 @@ class LinalgVectorNormBackward0(Node):
 
 
 @aten("aten::linalg_vector_norm")
+@refuses(NOT_FLOATING, lambda dt: RuntimeError(
+    f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dt.scalar_name}"))
 def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
@@ -633,7 +664,7 @@ def _moments(a, dim, unbiased, keepdim, correction, is_std):
     from .._grad_mode import no_grad
 
     with no_grad():
-        spread = _var_std(a, dims, None, keepdim, c, is_std)
+        spread = _var_std(a, dims, None, keepdim, c, is_std, "std_mean" if is_std else "var_mean")
         m = mean(a, dims, keepdim)
     if wants_grad(a):
         node = StdMeanBackward0() if is_std else VarMeanBackward0()
@@ -645,12 +676,14 @@ def _moments(a, dim, unbiased, keepdim, correction, is_std):
 
 
 @aten("aten::var_mean")
+@refuses(NOT_FLOATING, _only_floating("var_mean"))
 def var_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(var, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, False)
 
 
 @aten("aten::std_mean")
+@refuses(NOT_FLOATING, _only_floating("std_mean"))
 def std_mean(a, dim=_NOT_GIVEN, unbiased=None, keepdim=False, *, correction=_NOT_GIVEN):
     """(std, mean) over dim, as one op with one node."""
     return _moments(a, dim, unbiased, keepdim, correction, True)

@@ -46,7 +46,7 @@ def where(condition, a=None, b=None):
         if condition.dtype is _dtype.uint8:
             cond = cond.astype(bool)
         else:
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.scalar_name}")
     out = make(xp.where(cond, a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)), dt)
     if wants_grad(a, b):
         node = WhereBackward0()
@@ -125,6 +125,11 @@ class MaskedFillBackward0(Node):
 
 @aten("aten::masked_fill")
 def masked_fill(a, mask, value):
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
+    if is_tensor(value) and value.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} "
+                           "dimension(s).")
     xp = xp_of(a._data)
     v = value._data if is_tensor(value) else value
     out = make(xp.where(mask._data, xp.asarray(v, dtype=a.dtype.np), a._data), a.dtype)

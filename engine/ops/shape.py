@@ -4,7 +4,8 @@ import numpy as np
 from .. import _dtype
 from .._size import Size
 from ..autograd.node import Node
-from ._core import as_uint64, aten, attach, attach_multi, make, wants_grad, xp_of
+from ._core import as_uint64, aten, attach, attach_multi, is_tensor, make, wants_grad, xp_of
+from .validate import allocation_failed, check_shape, unique_dims
 
 
 def as_view(out, src, view_fn):
@@ -28,7 +29,9 @@ def _infer_shape(shape, numel):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
         if s != -1:
             known *= s
     if -1 in shape:
@@ -168,7 +171,7 @@ def squeeze(a, dim=None, _node=None):
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
         node_cls = SqueezeBackward0
     elif isinstance(dim, (tuple, list)):
-        dims = tuple(d for d in (a._wrap_dim(x) for x in dim) if shape[d] == 1)
+        dims = tuple(d for d in unique_dims([a._wrap_dim(x) for x in dim]) if shape[d] == 1)
         node_cls = SqueezeBackward2
     else:
         d = a._wrap_dim(dim)
@@ -231,8 +234,12 @@ def expand(a, *sizes):
         )
     lead = len(sizes) - len(shape)
     target = []
-    for i, s in enumerate(sizes):
+    for i in reversed(range(len(sizes))):  # torch checks from the last dim
+        s = sizes[i]
         if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
             target.append(s)
             continue
         cur = shape[i - lead]
@@ -245,7 +252,7 @@ def expand(a, *sizes):
             )
         else:
             target.append(s)
-    target = tuple(target)
+    target = tuple(reversed(target))
     if target == shape:
         data = a._data.view() if hasattr(a._data, "view") else a._data
     else:
@@ -285,6 +292,8 @@ def permute(a, *dims):
             f"ordering of dimensions i.e. input.dim() = {a.ndim} is not equal to len(dims) = {len(dims)}"
         )
     dims = tuple(a._wrap_dim(d) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     out = as_view(make(a._data.transpose(dims), a.dtype), a, lambda arr, d=dims: arr.transpose(d))
     if wants_grad(a):
         node = PermuteBackward0()
@@ -350,6 +359,12 @@ def mT_property(a):
 def movedim(a, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    for name, given in (("source", src), ("destination", dst)):
+        if len({a._wrap_dim(d) for d in given}) != len(given):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
     src = [a._wrap_dim(s) for s in src]
     dst = [a._wrap_dim(d) for d in dst]
     order = [i for i in range(a.ndim) if i not in src]
@@ -385,6 +400,12 @@ def detach(a):
 
 
 def detach_(a):
+    if a._base is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
+            "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence "
+            "detach_() cannot be called on these gradients. To fix this error, please refer to the "
+            "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
     a.grad_fn = None
     a._requires_grad = False
     return a
@@ -433,7 +454,10 @@ class CatBackward0(Node):
 def cat(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not is_tensor(t):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     ref = next((t for t in tensors if t.ndim > 0 or t.numel() > 0), tensors[0])
     if ref.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -592,10 +616,16 @@ def split(a, split_size_or_sections, dim=0):
 
 def _split_sizes(a, step, dim):
     n = a._data.shape[a._wrap_dim(dim)]
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0 and n:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
     return [min(step, n - i) for i in range(0, n, step)] if n else [0]
 
 
 def _chunk_step(a, chunks, dim):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = a._data.shape[a._wrap_dim(dim)]
     return -(-n // chunks) if n else 1
 
@@ -632,7 +662,7 @@ class FlipBackward0(Node):
 @aten("aten::flip")
 def flip(a, dims):
     given = (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = (dims,) if isinstance(dims, int) else tuple(a._wrap_dim(d) for d in dims)
+    dims = unique_dims(tuple(a._wrap_dim(d) for d in given))
     out = make(xp_of(a._data).flip(a._data, axis=dims).copy(), a.dtype)
     if wants_grad(a):
         node = FlipBackward0()
@@ -663,7 +693,13 @@ def repeat(a, *repeats):
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
         )
-    out = make(xp_of(a._data).tile(a._data, repeats), a.dtype)
+    lead = (1,) * (len(repeats) - a.ndim)
+    shape = tuple(r * s for r, s in zip(repeats, lead + a._data.shape))
+    check_shape(shape)
+    try:
+        out = make(xp_of(a._data).tile(a._data, repeats), a.dtype)
+    except (MemoryError, ValueError) as exc:
+        raise allocation_failed(exc, shape, a._data.dtype) from None
     if wants_grad(a):
         node = RepeatBackward0()
         node.repeats, node.self_sym_sizes = repeats, a._data.shape

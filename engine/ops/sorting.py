@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype, return_types
 from ..autograd.node import Node
 from ._core import as_uint64, aten, attach, make, wants_grad, xp_of
+from .validate import BOOL, refuses
 from .reduction import _FullExtremeNode
 
 cummax_type = return_types._make("cummax", ("values", "indices"))
@@ -130,6 +131,7 @@ def msort(a):
 
 
 @aten("aten::topk")
+@refuses(BOOL, lambda dt: RuntimeError("topk does not support bool dtypes on CPU"))
 def topk(a, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim, sorted, with their indices."""
     d = _wrap_dim(a, dim)
@@ -150,6 +152,7 @@ def _kth_index(a, d, k):
 
 
 @aten("aten::kthvalue")
+@refuses(BOOL, "kthvalue_cpu")
 def kthvalue(a, k, dim=-1, keepdim=False):
     """The k-th smallest value along dim and its index."""
     d = _wrap_dim(a, dim)
@@ -160,6 +163,7 @@ def kthvalue(a, k, dim=-1, keepdim=False):
 
 
 @aten("aten::median")
+@refuses(BOOL, "median_cpu")
 def median(a, dim=None, keepdim=False):
     """median(): the lower of the two middle values; median(dim): values and indices along dim."""
     if dim is None:

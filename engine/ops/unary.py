@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.node import Node
 from ._core import aten, attach, is_tensor, make, wants_grad, xp_of
+from .validate import BOOL, NOT_FLOATING, refuses
 from .backward_ops import sigmoid_backward, tanh_backward, threshold_backward
 
 
@@ -32,8 +33,10 @@ def _float_dtype(dt):
     return dt if (dt.is_floating_point or dt.is_complex) else _dtype.get_default_dtype()
 
 
-def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=False):
-    """Define a pointwise op: forward(xp, data) -> data; formula(g, x, y) -> grad (tensor ops)."""
+def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=False, refused=None):
+    """Define a pointwise op: forward(xp, data) -> data; formula(g, x, y) -> grad (tensor ops).
+
+    refused: (dtypes, kernel name or error) torch's kernel does not dispatch (see validate.refuses)."""
     save_input = save in ("self", "both")
     save_output = save in ("result", "both")
     names = ("self",) * save_input + ("result",) * save_output
@@ -42,9 +45,12 @@ def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=Fa
         "save_output": save_output, "saved_names": names,
     })
 
-    @aten(aten_name)
     def op(a):
-        dt = a.dtype if keep_int else _float_dtype(a.dtype)
+        try:
+            dt = a.dtype if keep_int else _float_dtype(a.dtype)
+        except AttributeError:  # not a tensor: torch's argument parser's text
+            raise TypeError(f"{op.__name__}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(a).__name__}") from None
         data = a._data if a.dtype is dt else a._data.astype(dt.np)
         out = make(forward(xp_of(data), data), dt)
         if wants_grad(a):
@@ -59,6 +65,9 @@ def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=Fa
         return out
 
     op.__name__ = aten_name.split("::")[1]
+    if refused is not None:
+        op = refuses(*refused)(op)
+    op = aten(aten_name)(op)
     op.node_class = node_cls
     return op
 
@@ -102,19 +111,22 @@ tanh = unary_op("aten::tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda 
 sigmoid = unary_op("aten::sigmoid", "SigmoidBackward0", _sigmoid, lambda g, x, y: sigmoid_backward(g, y),
                    save="result")
 relu = unary_op("aten::relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0),
-                lambda g, x, y: threshold_backward(g, y), save="result", keep_int=True)
-abs = unary_op("aten::abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), keep_int=True)
-sign = unary_op("aten::sign", "SignBackward0", lambda xp, x: xp.sign(x), lambda g, x, y: _zeros_like(g), save=None,
+                lambda g, x, y: threshold_backward(g, y), save="result", keep_int=True,
+                refused=(BOOL, lambda dt: RuntimeError("Boolean inputs not supported for relu")))
+abs = unary_op("aten::abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), keep_int=True,
+               refused=(BOOL, "abs_cpu"))
+sign = unary_op("aten::sign", "SignBackward0", lambda xp, x: x.copy() if x.dtype == bool else xp.sign(x), lambda g, x, y: _zeros_like(g), save=None,
                 keep_int=True)
 floor = unary_op("aten::floor", "FloorBackward0", lambda xp, x: xp.floor(x), lambda g, x, y: _zeros_like(g),
-                 save=None, keep_int=True)
+                 save=None, keep_int=True, refused=(BOOL, "floor_vml_cpu"))
 ceil = unary_op("aten::ceil", "CeilBackward0", lambda xp, x: xp.ceil(x), lambda g, x, y: _zeros_like(g),
-                save=None, keep_int=True)
+                save=None, keep_int=True, refused=(BOOL, "ceil_vml_cpu"))
 trunc = unary_op("aten::trunc", "TruncBackward0", lambda xp, x: xp.trunc(x), lambda g, x, y: _zeros_like(g),
-                 save=None, keep_int=True)
-frac = unary_op("aten::frac", "FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, save=None)
+                 save=None, keep_int=True, refused=(BOOL, "trunc_vml_cpu"))
+frac = unary_op("aten::frac", "FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, save=None,
+                refused=(NOT_FLOATING, "frac_cpu"))
 _round0 = unary_op("aten::round", "RoundBackward0", lambda xp, x: xp.round(x), lambda g, x, y: _zeros_like(g),
-                   save=None, keep_int=True)
+                   save=None, keep_int=True, refused=(BOOL, "round_vml_cpu"))
 erf = unary_op("aten::erf", "ErfBackward0", lambda xp, x: _erf(xp, x),
                lambda g, x, y: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
 sgn = sign
@@ -128,8 +140,7 @@ rad2deg = unary_op("aten::rad2deg", "Rad2DegBackward0", lambda xp, x: x * (180 /
 
 def _sinc(xp, x):
     px = x * x.dtype.type(math.pi)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px)
+    return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px)  # 0/0 at 0, quietly (see _numpy_quiet)
 
 
 def _sinc_grad(g, x, y):
@@ -249,6 +260,9 @@ def clamp(a, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if is_tensor(min) or is_tensor(max):
         return _clamp_tensor(a, min, max)
+    for name, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, (int, float, np.number, np.bool_)):
+            raise TypeError(f"clamp(): argument '{name}' must be Number or Tensor, not {type(v).__name__}")
     xp = xp_of(a._data)
     data = a._data
     dt = a.dtype

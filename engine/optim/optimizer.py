@@ -10,8 +10,10 @@ import numpy as np
 
 from .. import _dtype
 from .._grad_mode import enable_grad
+from .._numpy_quiet import enter as _enter_quiet, leave as _leave_quiet
 from .._tensor import Tensor
 from ..autograd.profiler import record_function
+from .._typename import typename as _typename
 
 
 class _RequiredParameter:
@@ -22,14 +24,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _typename(obj):
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(type(obj), "__module__", "builtins")
-    name = type(obj).__qualname__
-    return name if module in ("builtins", None) else f"{module}.{name}"
 
 
 def _step_tensor(value=0.0):
@@ -73,8 +67,15 @@ def _profiled_step(step):
 
     @functools.wraps(step)
     def profiled(self, *args, **kwargs):
-        with record_function(f"Optimizer.step#{type(self).__name__}.step"):
-            return step(self, *args, **kwargs)
+        # the updates run on arrays directly, so they keep numpy's floating-point errors quiet as ops do
+        # (an inf or nan gradient updates silently, as in torch)
+        token = _enter_quiet()
+        try:
+            with record_function(f"Optimizer.step#{type(self).__name__}.step"):
+                return step(self, *args, **kwargs)
+        finally:
+            if token is not None:
+                _leave_quiet(token)
 
     return profiled
 

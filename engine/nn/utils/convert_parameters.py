@@ -1,13 +1,7 @@
 """Flatten parameters into one vector and write a vector back into them."""
 from ..._tensor import Tensor
 from ...ops.shape import cat
-
-
-def _typename(obj):
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = type(obj).__module__
-    return type(obj).__qualname__ if module == "builtins" else f"{module}.{type(obj).__qualname__}"
+from ..._typename import typename as _typename
 
 
 def _check_param_device(param, old_param_device):
