@@ -96,6 +96,7 @@ class LanguageService:
         self._state_lock = threading.Lock()
         self._running_thread = None
         self._interruptible = False   # True only while user code runs, so interrupts never hit the service
+        self._interrupt_pending = False  # an interrupt came before the input's code began: it stops that code
         self._banner = None
 
     # -- the namespace's builtins ----------------------------------------------------------------
@@ -115,8 +116,12 @@ class LanguageService:
         return user_builtins
 
     def _flush_streams(self):
-        if self._capture is not None:
-            self._capture.flush()
+        self.flush_output()
+
+    def flush_output(self, timeout=None):
+        """Hand the running input's buffered text to its front end now; False if `timeout` passed first."""
+        capture = self._capture
+        return capture is None or capture.flush(timeout)
 
     def _input(self, prompt="", password=False):
         """input() in user code: asks the front end."""
@@ -228,6 +233,7 @@ class LanguageService:
                 outcome.error = runner.format_exception(error, full=bool(os.environ.get("GRADTRACE_FULL_TRACEBACK")))
             if user_expressions:
                 outcome.user_expressions = self._user_expressions(user_expressions)
+        self.forget_interrupt()  # one that came after the input's code is for no other input
         return outcome
 
     def _run_units(self, code, filename, events, outcome, *, silent, store):
@@ -255,7 +261,11 @@ class LanguageService:
     def _run_user_code(self, unit, filename):
         with self._state_lock:
             self._interruptible = True
+            # Read after the flag is up: a SIGINT from now on raises by itself (see _on_sigint).
+            pending, self._interrupt_pending = self._interrupt_pending, False
         try:
+            if pending:
+                raise KeyboardInterrupt
             return self._compiler.run(unit, filename, self.namespace)
         finally:
             with self._state_lock:
@@ -361,16 +371,24 @@ class LanguageService:
                 signal.signal(signal.SIGINT, saved_sigint)
 
     def _on_sigint(self, signum, frame):
-        # SIGINT while user code runs interrupts it; while the service itself works, it is dropped
-        # so that no KeyboardInterrupt escapes into the front end.
+        # SIGINT while user code runs interrupts it; while the service itself works, no
+        # KeyboardInterrupt may escape into the front end, so it waits for the input's code instead.
+        # (No lock here: this handler runs in the thread that may hold it.)
         if self._interruptible:
             raise KeyboardInterrupt
+        self._interrupt_pending = True
 
-    def interrupt(self):
-        """Raise KeyboardInterrupt in the thread running user code; no-op when idle."""
+    def interrupt(self, *, when_code_starts=False):
+        """Raise KeyboardInterrupt in the thread running user code; no-op when idle.
+
+        With when_code_starts, an input whose code has not begun yet (or a next statement of it)
+        is interrupted as soon as its code begins; the flag dies with the input.
+        """
         with self._state_lock:
             thread = self._running_thread
             if thread is None or not self._interruptible:
+                if when_code_starts:
+                    self._interrupt_pending = True
                 return
             if thread is threading.main_thread():
                 # A real signal (not _thread.interrupt_main) so that blocking calls like sleep wake up.
@@ -379,6 +397,11 @@ class LanguageService:
                 import ctypes
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                            ctypes.py_object(KeyboardInterrupt))
+
+    def forget_interrupt(self):
+        """Drop an interrupt that is waiting for code to begin (its input is over)."""
+        with self._state_lock:
+            self._interrupt_pending = False
 
     # -- completion, inspection, is_complete, history ---------------------------------------------------
     def complete(self, code, cursor_pos=None):
