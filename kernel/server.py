@@ -573,10 +573,11 @@ def run_kernel(connection_file: str, *, insecure: bool = False) -> int:
         print(f"gradtrace kernel: the connection file {connection_file} has an empty 'key', so messages "
               "would not be signed; refusing to start (pass --insecure to allow it).", file=sys.stderr)
         return 2
-    if info.transport != "ipc" and info.ip not in ("127.0.0.1", "localhost", "::1"):
-        from .standalone import exposure_warning
+    from .standalone import exposure_warning
 
-        print(exposure_warning(info), file=sys.stderr, end="", flush=True)
+    warning = exposure_warning(info)
+    if warning:
+        print(warning, file=sys.stderr, end="", flush=True)
     try:
         server = KernelServer(info)
     except OSError as exc:
