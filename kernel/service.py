@@ -63,6 +63,9 @@ class _ExitCommand:
 
 
 _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
+# Results kept in Out and as _N (IPython's cache_size): older ones are dropped, so that a long
+# session of `loss`-style inputs does not keep every graph alive.
+OUTPUT_CACHE_SIZE = 1000
 
 
 class LanguageService:
@@ -282,9 +285,20 @@ class LanguageService:
             ns["___"], ns["__"], ns["_"] = ns.get("__", ""), ns.get("_", ""), value
             ns[f"_{count}"] = value
             ns["Out"][count] = value
+            self._forget_old_outputs()
             self._history.store_output(count, data["text/plain"])
         self._flush_streams()
         events.execute_result(self.execution_count, data, metadata)
+
+    def _forget_old_outputs(self):
+        """Keep the last OUTPUT_CACHE_SIZE results in Out and _N: each may hold a tensor and its graph."""
+        outputs = self.namespace["Out"]
+        if not isinstance(outputs, dict):
+            return  # the user rebound Out
+        while len(outputs) > OUTPUT_CACHE_SIZE:
+            oldest = next(iter(outputs))
+            del outputs[oldest]
+            self.namespace.pop(f"_{oldest}", None)
 
     # -- the report ---------------------------------------------------------------------------------
     def _begin_report(self):
