@@ -410,6 +410,8 @@ class KernelServer:
         and its header says it was sent first.
         """
         with self._interrupt_lock:
+            log.debug("interrupt (%s) while %s", "request" if request else "SIGINT",
+                      "handling a request" if self._current_execute is not None else "idle")
             if self._current_execute is not None:
                 if self._service is not None:
                     self._service.interrupt(when_code_starts=True)
@@ -423,6 +425,8 @@ class KernelServer:
             self._current_execute = msg
             idle, self._idle_interrupt = self._idle_interrupt, None
             self._interrupt_waiting = idle is not None and _sent_before(msg, *idle)
+            if idle is not None:
+                log.debug("an idle-time interrupt %s this request", "stops" if self._interrupt_waiting else "spares")
             self._executing = True
 
     def _pass_waiting_interrupt(self, service) -> None:

@@ -246,6 +246,8 @@ class LanguageService:
         for index, unit in enumerate(units):
             last = index == len(units) - 1
             # Magics look at the last input's graph and profile: they are not new work to report.
+            if self._take_pending_interrupt():
+                raise KeyboardInterrupt  # before the report's set-up (the first one imports the engine)
             scope = None if silent or unit.only_calls(_SERVICE_CALLS) else self._begin_report()
             try:
                 has_value, value = self._run_user_code(unit, filename)
@@ -261,11 +263,16 @@ class LanguageService:
             if report is not None:
                 self._send_report(report, events)
 
-    def _run_user_code(self, unit, filename):
+    def _take_pending_interrupt(self, *, then_interruptible=False):
+        """Whether an interrupt waits for this input's code (clearing it); optionally let SIGINT raise from now."""
         with self._state_lock:
-            self._interruptible = True
+            self._interruptible = self._interruptible or then_interruptible
             # Read after the flag is up: a SIGINT from now on raises by itself (see _on_sigint).
             pending, self._interrupt_pending = self._interrupt_pending, False
+        return pending
+
+    def _run_user_code(self, unit, filename):
+        pending = self._take_pending_interrupt(then_interruptible=True)
         try:
             if pending:
                 raise KeyboardInterrupt
