@@ -38,7 +38,7 @@ _SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_reque
 # An interrupt_request that finds the shell idle still applies to an execute_request sent before it
 # that reaches the shell loop this soon after (the two travel on different sockets, so the
 # interrupt may overtake it; the headers' dates tell which was sent first).
-_IDLE_INTERRUPT_GRACE = 1.0
+_IDLE_INTERRUPT_GRACE = 5.0
 _EXIT_LINGER_S = 2.0  # how long the last output may take to leave once the kernel is ending
 
 
@@ -126,6 +126,7 @@ class KernelServer:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
         self._install_late_output()
+        self._install_exit_hook()
         # Create the service and the kernel_info answer while the first client is still connecting
         # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
         threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
@@ -139,6 +140,22 @@ class KernelServer:
         finally:
             self._close()
         return 0
+
+    def _install_exit_hook(self) -> None:
+        """os._exit() sends the pending output first (in this process; a forked child just exits).
+
+        os._exit skips every cleanup, and a message handed to ZeroMQ a moment before is not yet on
+        the wire: without this, text that user code printed and flushed just before os._exit(1)
+        would be lost under load.
+        """
+        real_exit, kernel_pid = os._exit, os.getpid()
+
+        def exit_after_output(status):
+            if os.getpid() == kernel_pid:
+                self._finish_output(1.0)
+            real_exit(status)
+
+        os._exit = exit_after_output
 
     def _install_late_output(self) -> None:
         """Between inputs, what threads print goes to the last input's output area."""

@@ -272,9 +272,8 @@ class LanguageService:
         return pending
 
     def _run_user_code(self, unit, filename):
-        pending = self._take_pending_interrupt(then_interruptible=True)
-        try:
-            if pending:
+        try:  # from the flag's rise on, a SIGINT may raise here: the finally must cover it
+            if self._take_pending_interrupt(then_interruptible=True):
                 raise KeyboardInterrupt
             return self._compiler.run(unit, filename, self.namespace)
         finally:

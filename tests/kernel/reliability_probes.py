@@ -291,7 +291,7 @@ def interrupt_timing(client, trials: int, seed: int = 0, max_delay: float = 0.05
     lands when the execute_reply is the KeyboardInterrupt error within `land_within` s of it.
     """
     rng = random.Random(seed)
-    landed, latencies = 0, []
+    landed, late, latencies = 0, 0, []
     for _ in range(trials):
         drain(client)
         msg_id = client.execute(SLEEP_CELL)
@@ -303,6 +303,9 @@ def interrupt_timing(client, trials: int, seed: int = 0, max_delay: float = 0.05
             landed += 1
             latencies.append(time.monotonic() - sent)
             continue
+        if reply is None:  # late, or lost? A late one still comes without another interrupt.
+            reply = reply_to(client.get_shell_msg, msg_id, 5.0)
+            late += reply is not None and reply["content"].get("ename") == "KeyboardInterrupt"
         # Lost: interrupt until the cell ends, so that the next trial starts from idle.
         for _ in range(60):
             if reply is not None:
@@ -313,6 +316,7 @@ def interrupt_timing(client, trials: int, seed: int = 0, max_delay: float = 0.05
     return {
         "trials": trials,
         "landed": landed,
+        "late": late,  # landed, but after land_within
         "median_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
         "max_ms": 1000 * latencies[-1] if latencies else None,
         "answers_after": answers(client),
