@@ -102,14 +102,15 @@ def start(*, ip: str = "127.0.0.1", connection_file: str | None = None, encrypt:
             print("gradtrace kernel: --encrypt needs CurveZMQ, which this pyzmq/libzmq build lacks.", file=sys.stderr)
             return 2
         info.curve_publickey, info.curve_secretkey = zmq.curve_keypair()
+    path = os.path.abspath(connection_file or default_connection_file())
     try:
+        # Made before binding: ipc endpoints live next to the connection file.
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         server = KernelServer(info)
     except (OSError, zmq.ZMQError) as exc:
         print(f"gradtrace kernel: cannot listen on {ip}: {exc}", file=sys.stderr)
         return 1
-    path = os.path.abspath(connection_file or default_connection_file())
     try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         write_connection_file(path, info)
     except OSError as exc:
         print(f"gradtrace kernel: cannot write the connection file {path}: {exc.strerror}", file=sys.stderr)
