@@ -63,9 +63,10 @@ class _ExitCommand:
 
 
 _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
-# Results kept in Out and as _N (IPython's cache_size): older ones are dropped, so that a long
+# Results kept in Out and as _N (IPython keeps 1000; each of ours may hold a graph of Python objects,
+# about 10 kB for a small model's loss): older ones are dropped, so that a long
 # session of `loss`-style inputs does not keep every graph alive.
-OUTPUT_CACHE_SIZE = 1000
+OUTPUT_CACHE_SIZE = 200
 
 
 class LanguageService:

@@ -457,11 +457,15 @@ print(round(_rss[100], 2), round(_rss[{steps} - 1], 2))
 """
 
 
-def memory_over_a_loop(kc, steps: int = 10_000) -> dict:
-    """RSS at step 100 and at the end of a `steps`-step training loop of a small MLP, in one cell."""
+def _set_up_mlp(kc) -> None:
     msg_id = kc.execute(MLP_SETUP)
     reply_to(kc.get_shell_msg, msg_id, 60)
     outputs_until_idle(kc, msg_id, 60)
+
+
+def memory_over_a_loop(kc, steps: int = 10_000) -> dict:
+    """RSS at step 100 and at the end of a `steps`-step training loop of a small MLP, in one cell."""
+    _set_up_mlp(kc)
     started = time.perf_counter()
     msg_id = kc.execute(MLP_LOOP.format(steps=steps))
     messages = outputs_until_idle(kc, msg_id, timeout=900)
@@ -474,11 +478,14 @@ def memory_over_a_loop(kc, steps: int = 10_000) -> dict:
 
 def memory_over_many_inputs(kc, inputs: int = 1000) -> dict:
     """RSS after 100 and after `inputs` one-step inputs (each showing `loss`, each with its report)."""
+    _set_up_mlp(kc)
     cell = "opt.zero_grad()\nloss = ((model(x) - y) ** 2).mean()\nloss.backward()\nopt.step()\nloss"
     rss = {}
     for number in range(inputs):
         msg_id = kc.execute(cell)
         reply_to(kc.get_shell_msg, msg_id, 30)
+        # Read iopub as a front end does: output nobody reads waits in the kernel's ZeroMQ queue.
+        outputs_until_idle(kc, msg_id, 30)
         if number in (99, inputs - 1):
             rss[number] = _value_of(kc, "int(_rss_mb() * 1024)")
     drain(kc)
