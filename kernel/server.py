@@ -272,7 +272,10 @@ class KernelServer:
             else:
                 handler(sock, idents, msg)
         except Exception as exc:
-            log.exception("the %s handler failed", msg_type)
+            if isinstance(exc, MalformedRequest):  # the client's fault: one line, not a traceback
+                log.warning("answered a malformed %s with an error: %s", msg_type[:100], exc)
+            else:
+                log.exception("the %s handler failed", msg_type)
             if msg_type.endswith("_request"):
                 self._reply(sock, idents, msg, {
                     "status": "error", "ename": type(exc).__name__,
@@ -562,10 +565,14 @@ def _sent_before(execute: dict, interrupted_at: float, interrupt_date) -> bool:
         return False
 
 
+class MalformedRequest(TypeError):
+    """A signed request whose content has a field of the wrong type."""
+
+
 def _text(content: dict, key: str) -> str:
     value = content.get(key, "")
     if not isinstance(value, str):
-        raise TypeError(f"'{key}' must be a string, not {type(value).__name__}")
+        raise MalformedRequest(f"'{key}' must be a string, not {type(value).__name__}")
     return value
 
 
@@ -574,7 +581,7 @@ def _cursor(content: dict, code: str) -> int:
     if cursor is None:
         return len(code)
     if not isinstance(cursor, int) or isinstance(cursor, bool):
-        raise TypeError(f"'cursor_pos' must be an integer, not {type(cursor).__name__}")
+        raise MalformedRequest(f"'cursor_pos' must be an integer, not {type(cursor).__name__}")
     return max(0, min(cursor, len(code)))
 
 
