@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ class _ExitCommand:
 
 
 _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
+_SIGNAL_REPEAT_S = 0.2  # how often an interrupt's SIGINT is sent again while the code has not noticed it
 # Results kept in Out and as _N (IPython keeps 1000; each of ours may hold a graph of Python objects,
 # about 10 kB for a small model's loss): older ones are dropped, so that a long
 # session of `loss`-style inputs does not keep every graph alive.
@@ -101,6 +103,7 @@ class LanguageService:
         self._running_thread = None
         self._interruptible = False   # True only while user code runs, so interrupts never hit the service
         self._interrupt_pending = False  # an interrupt came before the input's code began: it stops that code
+        self._signal_unanswered = False  # SIGINT sent to the code, its KeyboardInterrupt not raised yet
         self._banner = None
 
     # -- the namespace's builtins ----------------------------------------------------------------
@@ -280,6 +283,7 @@ class LanguageService:
         finally:
             with self._state_lock:
                 self._interruptible = False
+                self._signal_unanswered = False
 
     def _show_result(self, value, events, store):
         """execute_result for the value of a last bare expression (None shows nothing, as in Python)."""
@@ -396,6 +400,7 @@ class LanguageService:
         # KeyboardInterrupt may escape into the front end, so it waits for the input's code instead.
         # (No lock here: this handler runs in the thread that may hold it.)
         if self._interruptible:
+            self._signal_unanswered = False
             raise KeyboardInterrupt
         self._interrupt_pending = True
 
@@ -414,10 +419,26 @@ class LanguageService:
             if thread is threading.main_thread():
                 # A real signal (not _thread.interrupt_main) so that blocking calls like sleep wake up.
                 signal.pthread_kill(thread.ident, signal.SIGINT)
+                if not self._signal_unanswered:
+                    self._signal_unanswered = True
+                    threading.Thread(target=self._repeat_unanswered_signal, args=(thread.ident,),
+                                     name="gradtrace-interrupt", daemon=True).start()
             else:
                 import ctypes
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                            ctypes.py_object(KeyboardInterrupt))
+
+    def _repeat_unanswered_signal(self, thread_ident):
+        # A signal that lands just before a blocking call enters the kernel (time.sleep checks for
+        # signals only after the call is interrupted) is noticed only when the call ends, maybe in
+        # minutes. So it is sent again until the handler has raised, or the code has ended.
+        while True:
+            time.sleep(_SIGNAL_REPEAT_S)
+            with self._state_lock:
+                if not (self._signal_unanswered and self._interruptible):
+                    self._signal_unanswered = False
+                    return
+                signal.pthread_kill(thread_ident, signal.SIGINT)
 
     def forget_interrupt(self):
         """Drop an interrupt that is waiting for code to begin (its input is over)."""
