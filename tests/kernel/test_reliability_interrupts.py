@@ -42,7 +42,7 @@ def test_a_hundred_randomly_timed_interrupts_all_land(kernel):
 
 def test_an_interrupt_while_idle_changes_nothing(kernel):
     _, other = kernel
-    reply = other.control_channel.send(other.session.msg("interrupt_request", {}))
+    other.control_channel.send(other.session.msg("interrupt_request", {}))
     assert other.get_control_msg(timeout=10)["content"]["status"] == "ok"
     reply, messages = run_cell(other, "import time\ntime.sleep(0.3)\n6 * 7")
     assert reply["content"]["status"] == "ok"
@@ -65,6 +65,7 @@ def test_an_interrupt_while_the_kernel_is_still_starting_lands(tmp_path):
         assert run_cell(client, "6 * 7")[0]["content"]["status"] == "ok"
         client.shutdown()
         proc.wait(timeout=15)
+        client.stop_channels()
     finally:
         if proc.poll() is None:
             proc.kill()

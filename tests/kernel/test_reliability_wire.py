@@ -1,5 +1,7 @@
 """Reliability: thousands of generated frames (malformed, mistyped, unknown, huge, forged, replayed)
 leave the kernel alive, run none of the forged or replayed code, answer none of it, and it still answers."""
+import subprocess
+
 import pytest
 
 from kernel_harness import client_for, launch, write_connection
@@ -13,7 +15,7 @@ def kernel(tmp_path_factory):
     info = write_connection(path, key=b"fuzz-key")
     # The kernel logs a line per dropped message: to a file, since a pipe nobody reads would fill.
     log = open(folder / "kernel.log", "w")
-    proc = launch(["-f", path], stderr=log)
+    proc = launch(["-f", path], stderr=log, stdout=subprocess.DEVNULL)
     kc = client_for(path)
     kc.wait_for_ready(timeout=60)
     yield {"info": info, "proc": proc, "kc": kc}
