@@ -1,14 +1,12 @@
 """Reliability: output is never lost. Flushed text is delivered before the process can die; text
 printed around errors and exits arrives whole and in order; the kernel sends everything pending
 when it is told to stop (SIGTERM, shutdown_request)."""
-import os
-import signal
 import time
 
 import pytest
 import zmq
 
-from kernel_harness import client_for, launch, run_cell, start_kernel, stdout_text, stop_kernel, write_connection
+from kernel_harness import client_for, launch, run_cell, start_kernel, stop_kernel, write_connection
 from reliability_probes import (flushed_before_exit, numbered_lines, output_around_endings, outputs_until_idle,
                                 stream_text, threads_on_both_streams)
 
