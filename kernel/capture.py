@@ -5,6 +5,8 @@ events rather than a million, while the order of stdout and stderr text is kept 
 from one stream to the other sends the buffer first. Buffered text never waits longer than
 FLUSH_SECONDS: a flusher thread sends it, so `print("epoch 1"); time.sleep(5)` shows the line at
 once. Text printed by any thread while the input runs is captured, in the order it was written.
+`flush()` on the captured streams goes further: it returns once the front end has the text (the
+events object's optional `flush`), so nothing a user flushed is lost if the process dies next.
 """
 import contextlib
 import io
@@ -48,10 +50,26 @@ class StreamRouter:
             if self._size >= FLUSH_BYTES or self._closed:
                 self._send_locked()
 
-    def flush(self):
-        """Send what is buffered now."""
-        with self._lock:
+    def flush(self, timeout=None):
+        """Send what is buffered now; with a timeout, give up (False) when another thread holds the buffer."""
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
+        try:
             self._send_locked()
+        finally:
+            self._lock.release()
+        return True
+
+    def deliver(self):
+        """flush(), then wait until the front end has the text (its events' optional `flush`).
+
+        This is what `sys.stdout.flush()` in user code means: once it returns, the text is on its
+        way to the client, so a process that dies right after (`os._exit`) has shown it.
+        """
+        self.flush()
+        front_end_flush = getattr(self._events, "flush", None)
+        if front_end_flush is not None:
+            front_end_flush()
 
     def close(self):
         """Send what is left and stop the flusher thread; later writes are sent at once."""
@@ -105,7 +123,7 @@ class CapturedStream(io.TextIOBase):
     """
 
     def __init__(self, router, name, bypass=None):
-        self._router = router  # anything with write(name, text) and flush()
+        self._router = router  # anything with write(name, text) and deliver()
         self.name = name
         self._bypass = bypass if bypass is not None else threading.local()
         self.original = None  # the stream this one replaced, set while the capture is in place
@@ -133,7 +151,13 @@ class CapturedStream(io.TextIOBase):
         if getattr(self._bypass, "active", False) and self.original is not None:
             self.original.flush()
         else:
-            self._router.flush()
+            self._router.deliver()
+
+    def __del__(self):
+        # io.IOBase.__del__ would close(), and so flush(), from inside the garbage collector, which
+        # may run while this very thread holds the front end's lock (the iopub publisher's): a
+        # deadlock. Buffered text is sent when the capture closes, never by the collector.
+        pass
 
     def fileno(self):
         # Libraries that need a real descriptor (faulthandler, subprocess) get the process's own.
@@ -179,8 +203,9 @@ class OutputCapture:
         finally:
             self._bypass.active = previous
 
-    def flush(self):
-        self.router.flush()
+    def flush(self, timeout=None):
+        """Hand buffered text to the front end (False when `timeout` passed waiting for the buffer)."""
+        return self.router.flush(timeout)
 
 
 class UncapturedEvents:

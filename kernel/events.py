@@ -22,8 +22,9 @@ class LateOutput:
     def write(self, name: str, text: str) -> None:
         self._publisher.stream(name, text, self.parent)
 
-    def flush(self) -> None:
-        """Nothing to do: the publisher sends stream text within its flush delay."""
+    def deliver(self) -> None:
+        """`sys.stdout.flush()` between inputs: returns once the text is on the iopub socket."""
+        self._publisher.flush()
 
 
 class ExecutionEvents:
@@ -41,6 +42,10 @@ class ExecutionEvents:
     def stream(self, name: str, text: str) -> None:
         """Text written to stdout or stderr."""
         self._publisher.stream(name, text, self._parent)
+
+    def flush(self) -> None:
+        """User code flushed a stream: return once its text is on the iopub socket, not behind a timer."""
+        self._publisher.flush()
 
     def display(self, data: dict, metadata: dict | None = None, transient: dict | None = None,
                 update: bool = False) -> None:

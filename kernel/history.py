@@ -1,7 +1,8 @@
 """Input history persisted in SQLite, across sessions, with tail, range and search (IPython's model).
 
 Each LanguageService opens a new session row; inputs are numbered by their execution count. The
-default file is `history.sqlite` in the user's data directory (platformdirs), or GRADTRACE_HISTORY.
+default file is `history.sqlite` in the user's data directory (platformdirs), or GRADTRACE_HISTORY;
+it is private to the user (see private_files.py).
 """
 import os
 import sqlite3
@@ -9,6 +10,9 @@ import sys
 import threading
 import time
 
+from .private_files import data_dir, prepare_private_file
+
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (session INTEGER PRIMARY KEY AUTOINCREMENT, start REAL, end REAL);
 CREATE TABLE IF NOT EXISTS history (session INTEGER, line INTEGER, source TEXT, source_raw TEXT,
@@ -23,8 +27,7 @@ def default_history_path():
     configured = os.environ.get("GRADTRACE_HISTORY")
     if configured:
         return configured
-    import platformdirs
-    return os.path.join(platformdirs.user_data_dir("gradtrace"), "history.sqlite")
+    return os.path.join(data_dir(), "history.sqlite")
 
 
 class HistoryStore:
@@ -41,7 +44,9 @@ class HistoryStore:
     def _open(path):
         try:
             if path != ":memory:":
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                # Every input a user typed is in here: 0600 in a 0700 directory, and so are SQLite's
+                # -wal and -shm files (SQLite gives them the database file's mode).
+                prepare_private_file(path, companions=_SQLITE_COMPANIONS)
             db = sqlite3.connect(path, check_same_thread=False, timeout=5)
             db.executescript(_SCHEMA)
             if path != ":memory:":

@@ -26,7 +26,7 @@ REPORT_MIME = "application/vnd.gradtrace.report+json"
 PROFILE_ROWS = 10   # rows kept in the report's table; `%profile table` shows them all
 # An input's profile stops after this many records (ops, backward nodes and their wrappers): a long
 # training loop would otherwise keep ~200 bytes per op and take seconds to tabulate afterwards.
-PROFILE_MAX_RECORDS = 100_000
+PROFILE_MAX_RECORDS = 10_000
 REPR_LIMIT = 300    # characters of a tensor's repr kept in the report
 
 # Names IPython-style output history binds: not the user's tensors, so never "bound" in a report.

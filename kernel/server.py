@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import zmq
 
@@ -34,6 +35,11 @@ HELP_LINKS = [
 ]
 _CONTROL_POLL_MS = 1000  # also how often the control thread checks that its parent is alive
 _SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_request
+# An interrupt_request that finds the shell idle still applies to an execute_request sent before it
+# that reaches the shell loop this soon after (the two travel on different sockets, so the
+# interrupt may overtake it; the headers' dates tell which was sent first).
+_IDLE_INTERRUPT_GRACE = 5.0
+_EXIT_LINGER_S = 2.0  # how long the last output may take to leave once the kernel is ending
 
 
 def _default_service():
@@ -57,9 +63,11 @@ class KernelServer:
     def __init__(self, info: ConnectionInfo, service_factory=_default_service) -> None:
         self.info = info
         self.context = zmq.Context()
+        # iopub in a context of its own: terminating it on exit waits until the last output is sent.
+        self.iopub_context = zmq.Context()
         # Bind before importing jupyter_client.session (the slowest import): clients connect and
         # queue their first requests meanwhile, instead of waiting out a 100 ms reconnect interval.
-        self.sockets = bind_sockets(self.context, info)
+        self.sockets = bind_sockets(self.context, info, self.iopub_context)
         self.session = new_session(info)
         # Shell and control threads share one Session, so a message replayed from one channel
         # onto the other is caught by the same digest history; the lock keeps that history sane.
@@ -71,6 +79,13 @@ class KernelServer:
         self._kernel_info = None
         self._main_thread = threading.main_thread()
         self._executing = False
+        # Interrupt bookkeeping (see interrupt()): the execute_request being handled, whether an
+        # interrupt came for it before its service existed, and an interrupt that found the shell idle.
+        self._interrupt_lock = threading.Lock()
+        self._current_execute = None
+        self._interrupt_waiting = False
+        self._idle_interrupt = None  # (time.monotonic(), header date) of that interrupt_request
+        self._output_finished = threading.Lock()
         self._late_output = LateOutput(self.publisher)
         self._comms = None  # the comm manager, made off the start-up path (see `comms`)
         self._queued_behind_error = None  # requests waiting when a cell failed with stop_on_error
@@ -112,6 +127,7 @@ class KernelServer:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
         self._install_late_output()
+        self._install_exit_hook()
         # Create the service and the kernel_info answer while the first client is still connecting
         # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
         threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
@@ -125,6 +141,22 @@ class KernelServer:
         finally:
             self._close()
         return 0
+
+    def _install_exit_hook(self) -> None:
+        """os._exit() sends the pending output first (in this process; a forked child just exits).
+
+        os._exit skips every cleanup, and a message handed to ZeroMQ a moment before is not yet on
+        the wire: without this, text that user code printed and flushed just before os._exit(1)
+        would be lost under load.
+        """
+        real_exit, kernel_pid = os._exit, os.getpid()
+
+        def exit_after_output(status):
+            if os.getpid() == kernel_pid:
+                self._finish_output(1.0)
+            real_exit(status)
+
+        os._exit = exit_after_output
 
     def _install_late_output(self) -> None:
         """Between inputs, what threads print goes to the last input's output area."""
@@ -194,15 +226,31 @@ class KernelServer:
                 log.exception("heartbeat stopped")
 
     def _close(self) -> None:
+        self._finish_output(_EXIT_LINGER_S)
         try:
             if self._service is not None:
                 self._service.shutdown()
         except Exception:
             log.exception("the language service failed to shut down cleanly")
-        self.publisher.stop()
         for name, sock in self.sockets.items():
-            if name != "hb":  # the heartbeat thread still owns its socket; the process is ending
+            if name not in ("hb", "iopub"):  # the heartbeat thread still owns its socket; the process is ending
                 sock.close(linger=500)
+
+    def _finish_output(self, timeout: float) -> None:
+        """Send every pending byte of output, then close iopub; the kernel is about to end.
+
+        Text still buffered by a running input goes to the publisher, the publisher sends its queue,
+        and terminating iopub's own context waits (up to `timeout`) until ZeroMQ has written it all.
+        Safe to call from several threads: the first one does the work.
+        """
+        if not self._output_finished.acquire(blocking=False):
+            return
+        service = self._service
+        if service is not None and not service.flush_output(timeout=timeout / 2):
+            log.warning("a running input held its output buffer; its last text may be lost")
+        self.publisher.stop(timeout)
+        self.sockets["iopub"].close(linger=int(timeout * 1000))
+        self.iopub_context.term()
 
     # -- receiving ------------------------------------------------------------------------------
     def _receive_and_dispatch(self, sock: zmq.Socket, handlers: dict) -> None:
@@ -243,7 +291,10 @@ class KernelServer:
             else:
                 handler(sock, idents, msg)
         except Exception as exc:
-            log.exception("the %s handler failed", msg_type)
+            if isinstance(exc, MalformedRequest):  # the client's fault: one line, not a traceback
+                log.warning("answered a malformed %s with an error: %s", msg_type[:100], exc)
+            else:
+                log.exception("the %s handler failed", msg_type)
             if msg_type.endswith("_request"):
                 self._reply(sock, idents, msg, {
                     "status": "error", "ename": type(exc).__name__,
@@ -270,6 +321,7 @@ class KernelServer:
         silent = bool(content.get("silent", False))
         store_history = bool(content.get("store_history", not silent))
         user_expressions = content.get("user_expressions") or {}
+        self._execution_begins(msg)  # from here on an interrupt is this request's (see interrupt())
         service = self.service
         if not silent:
             # The service counts an input when it starts it: this one will be number count + 1.
@@ -280,12 +332,12 @@ class KernelServer:
             request_input = lambda prompt, password: self._request_input(idents, msg, prompt, password)  # noqa: E731
         events = ExecutionEvents(self.publisher, msg, request_input)
         self.comms.parent = msg
-        self._executing = True
+        self._pass_waiting_interrupt(service)
         try:
             outcome = service.execute(code, events, silent=silent, store_history=store_history,
                                       user_expressions=user_expressions)
         finally:
-            self._executing = False
+            self._execution_ends()
         reply = {
             "status": outcome.status,
             "execution_count": outcome.execution_count,
@@ -396,28 +448,71 @@ class KernelServer:
 
     def interrupt_request(self, sock, idents, msg) -> None:
         """Interrupt the running cell, as SIGINT would (for clients that cannot signal the process)."""
+        self.interrupt(msg)
         self._reply(sock, idents, msg, {"status": "ok"})
-        self.interrupt()
 
     # -- interrupts, input, shutdown ------------------------------------------------------------
-    def interrupt(self) -> None:
-        """Raise KeyboardInterrupt in the running cell; nothing when idle (the service decides)."""
-        if self._service is not None:
-            self._service.interrupt()
+    def interrupt(self, request: dict | None = None) -> None:
+        """Interrupt the execute_request being handled: its running code, or its code as soon as it begins.
+
+        An interrupt never gets lost between the request's arrival and its code's start (the service
+        being created, execute_input going out). One that finds the shell idle changes nothing,
+        except that an interrupt_request (`request`) may have overtaken the execute_request it
+        was meant for: that request is interrupted if it arrives within _IDLE_INTERRUPT_GRACE
+        and its header says it was sent first.
+        """
+        with self._interrupt_lock:
+            log.debug("interrupt (%s) while %s", "request" if request else "SIGINT",
+                      "handling a request" if self._current_execute is not None else "idle")
+            if self._current_execute is not None:
+                if self._service is not None:
+                    self._service.interrupt(when_code_starts=True)
+                else:
+                    self._interrupt_waiting = True
+            elif request is not None:
+                self._idle_interrupt = (time.monotonic(), request["header"].get("date"))
+
+    def _execution_begins(self, msg: dict) -> None:
+        with self._interrupt_lock:
+            self._current_execute = msg
+            idle, self._idle_interrupt = self._idle_interrupt, None
+            self._interrupt_waiting = idle is not None and _sent_before(msg, *idle)
+            if idle is not None:
+                log.debug("an idle-time interrupt %s this request", "stops" if self._interrupt_waiting else "spares")
+            self._executing = True
+
+    def _pass_waiting_interrupt(self, service) -> None:
+        with self._interrupt_lock:
+            if self._interrupt_waiting:
+                service.interrupt(when_code_starts=True)
+                self._interrupt_waiting = False
+
+    def _execution_ends(self) -> None:
+        with self._interrupt_lock:
+            if self._service is not None:
+                self._service.forget_interrupt()  # one that came as the request ended
+            self._current_execute = None
+            self._interrupt_waiting = False
+            self._executing = False
 
     def _on_sigint(self, signum, frame) -> None:
         # While user code runs the language service has its own SIGINT handler in place; this one
-        # covers the rest of the time, when an interrupt (KernelManager sends one before every
-        # shutdown) must not kill the kernel.
-        log.info("SIGINT while no user code runs; ignored")
+        # covers the rest of the time. Between requests (KernelManager sends one before every
+        # shutdown) it must neither kill the kernel nor do anything; while a request is starting
+        # it interrupts that request's code. The work is done in a thread: this handler may run
+        # while the main thread holds the interrupt lock.
+        if self._current_execute is None:
+            log.info("SIGINT while no request runs; ignored")
+            return
+        threading.Thread(target=self.interrupt, name="gradtrace-sigint", daemon=True).start()
 
     def _on_sigterm(self, signum, frame) -> None:
         log.info("SIGTERM; flushing output and exiting")
         # Flush from another thread: this handler may have interrupted the main thread while it
         # held the publisher's lock, and waiting on that here would never end.
-        flusher = threading.Thread(target=self.publisher.flush, args=(1.0,), daemon=True)
+        flusher = threading.Thread(target=self._finish_output, args=(1.0,), daemon=True)
         flusher.start()
-        flusher.join(1.5)
+        flusher.join(2.0)
         os._exit(0)
 
     def _begin_shutdown(self) -> None:
@@ -429,7 +524,7 @@ class KernelServer:
             threading.Timer(_SHUTDOWN_GRACE, self._exit_now).start()
 
     def _exit_now(self) -> None:
-        self.publisher.flush(timeout=1.0)
+        self._finish_output(1.0)
         os._exit(0)
 
     def _request_input(self, idents: list, parent: dict, prompt: str, password: bool) -> str:
@@ -487,10 +582,29 @@ class KernelServer:
             self.publisher.publish("status", {"execution_state": "idle"}, msg)
 
 
+def _sent_before(execute: dict, interrupted_at: float, interrupt_date) -> bool:
+    """Whether an execute_request reaching the shell now was sent before an idle-time interrupt.
+
+    The two requests' header dates decide (clients stamp them; on one machine they share a clock);
+    without comparable dates the interrupt is taken to be the idle one it looked like.
+    """
+    if time.monotonic() - interrupted_at > _IDLE_INTERRUPT_GRACE:
+        return False
+    execute_date = execute["header"].get("date")
+    try:
+        return bool(execute_date <= interrupt_date)
+    except TypeError:  # missing, unparsed or naive-vs-aware dates
+        return False
+
+
+class MalformedRequest(TypeError):
+    """A signed request whose content has a field of the wrong type."""
+
+
 def _text(content: dict, key: str) -> str:
     value = content.get(key, "")
     if not isinstance(value, str):
-        raise TypeError(f"'{key}' must be a string, not {type(value).__name__}")
+        raise MalformedRequest(f"'{key}' must be a string, not {type(value).__name__}")
     return value
 
 
@@ -499,7 +613,7 @@ def _cursor(content: dict, code: str) -> int:
     if cursor is None:
         return len(code)
     if not isinstance(cursor, int) or isinstance(cursor, bool):
-        raise TypeError(f"'cursor_pos' must be an integer, not {type(cursor).__name__}")
+        raise MalformedRequest(f"'cursor_pos' must be an integer, not {type(cursor).__name__}")
     return max(0, min(cursor, len(code)))
 
 
@@ -519,6 +633,11 @@ def run_kernel(connection_file: str, *, insecure: bool = False) -> int:
         print(f"gradtrace kernel: the connection file {connection_file} has an empty 'key', so messages "
               "would not be signed; refusing to start (pass --insecure to allow it).", file=sys.stderr)
         return 2
+    from .standalone import exposure_warning
+
+    warning = exposure_warning(info)
+    if warning:
+        print(warning, file=sys.stderr, end="", flush=True)
     try:
         server = KernelServer(info)
     except OSError as exc:

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 from dataclasses import dataclass, field
 
@@ -64,6 +65,11 @@ class _ExitCommand:
 
 
 _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
+_SIGNAL_REPEAT_S = 0.2  # how often an interrupt's SIGINT is sent again while the code has not noticed it
+# Results kept in Out and as _N (IPython keeps 1000; each of ours may hold a graph of Python objects,
+# about 10 kB for a small model's loss): older ones are dropped, so that a long
+# session of `loss`-style inputs does not keep every graph alive.
+OUTPUT_CACHE_SIZE = 200
 
 
 class LanguageService:
@@ -100,6 +106,8 @@ class LanguageService:
         self._state_lock = threading.Lock()
         self._running_thread = None
         self._interruptible = False   # True only while user code runs, so interrupts never hit the service
+        self._interrupt_pending = False  # an interrupt came before the input's code began: it stops that code
+        self._signal_unanswered = False  # SIGINT sent to the code, its KeyboardInterrupt not raised yet
         self._banner = None
 
     # -- the namespace's builtins ----------------------------------------------------------------
@@ -120,12 +128,12 @@ class LanguageService:
         return user_builtins
 
     def _flush_streams(self):
-        if self._capture is not None:
-            self._capture.flush()
+        self.flush_output()
 
-    def flush_output(self):
-        """Send the running input's buffered stdout/stderr now (before a message that must follow it)."""
-        self._flush_streams()
+    def flush_output(self, timeout=None):
+        """Hand the running input's buffered text to its front end now; False if `timeout` passed first."""
+        capture = self._capture
+        return capture is None or capture.flush(timeout)
 
     def _input(self, prompt="", password=False):
         """input() in user code: asks the front end."""
@@ -254,6 +262,7 @@ class LanguageService:
                 outcome.error = runner.format_exception(error, full=bool(os.environ.get("GRADTRACE_FULL_TRACEBACK")))
             if user_expressions:
                 outcome.user_expressions = self._user_expressions(user_expressions)
+        self.forget_interrupt()  # one that came after the input's code is for no other input
         return outcome
 
     def _run_units(self, code, filename, events, outcome, *, silent, store):
@@ -263,6 +272,8 @@ class LanguageService:
         for index, unit in enumerate(units):
             last = index == len(units) - 1
             # Magics look at the last input's graph and profile: they are not new work to report.
+            if self._take_pending_interrupt():
+                raise KeyboardInterrupt  # before the report's set-up (the first one imports the engine)
             scope = None if silent or unit.only_calls(_SERVICE_CALLS) else self._begin_report()
             try:
                 has_value, value = self._run_user_code(unit, filename)
@@ -278,14 +289,23 @@ class LanguageService:
             if report is not None:
                 self._send_report(report, events)
 
-    def _run_user_code(self, unit, filename):
+    def _take_pending_interrupt(self, *, then_interruptible=False):
+        """Whether an interrupt waits for this input's code (clearing it); optionally let SIGINT raise from now."""
         with self._state_lock:
-            self._interruptible = True
-        try:
+            self._interruptible = self._interruptible or then_interruptible
+            # Read after the flag is up: a SIGINT from now on raises by itself (see _on_sigint).
+            pending, self._interrupt_pending = self._interrupt_pending, False
+        return pending
+
+    def _run_user_code(self, unit, filename):
+        try:  # from the flag's rise on, a SIGINT may raise here: the finally must cover it
+            if self._take_pending_interrupt(then_interruptible=True):
+                raise KeyboardInterrupt
             return self._compiler.run(unit, filename, self.namespace)
         finally:
             with self._state_lock:
                 self._interruptible = False
+                self._signal_unanswered = False
 
     def _show_result(self, value, events, store):
         """execute_result for the value of a last bare expression (None shows nothing, as in Python)."""
@@ -298,9 +318,20 @@ class LanguageService:
             ns["___"], ns["__"], ns["_"] = ns.get("__", ""), ns.get("_", ""), value
             ns[f"_{count}"] = value
             ns["Out"][count] = value
+            self._forget_old_outputs()
             self._history.store_output(count, data["text/plain"])
         self._flush_streams()
         events.execute_result(self.execution_count, data, metadata)
+
+    def _forget_old_outputs(self):
+        """Keep the last OUTPUT_CACHE_SIZE results in Out and _N: each may hold a tensor and its graph."""
+        outputs = self.namespace["Out"]
+        if not isinstance(outputs, dict):
+            return  # the user rebound Out
+        while len(outputs) > OUTPUT_CACHE_SIZE:
+            oldest = next(iter(outputs))
+            del outputs[oldest]
+            self.namespace.pop(f"_{oldest}", None)
 
     # -- the report ---------------------------------------------------------------------------------
     def _begin_report(self):
@@ -407,24 +438,54 @@ class LanguageService:
                 signal.signal(signal.SIGINT, saved_sigint)
 
     def _on_sigint(self, signum, frame):
-        # SIGINT while user code runs interrupts it; while the service itself works, it is dropped
-        # so that no KeyboardInterrupt escapes into the front end.
+        # SIGINT while user code runs interrupts it; while the service itself works, no
+        # KeyboardInterrupt may escape into the front end, so it waits for the input's code instead.
+        # (No lock here: this handler runs in the thread that may hold it.)
         if self._interruptible:
+            self._signal_unanswered = False
             raise KeyboardInterrupt
+        self._interrupt_pending = True
 
-    def interrupt(self):
-        """Raise KeyboardInterrupt in the thread running user code; no-op when idle."""
+    def interrupt(self, *, when_code_starts=False):
+        """Raise KeyboardInterrupt in the thread running user code; no-op when idle.
+
+        With when_code_starts, an input whose code has not begun yet (or a next statement of it)
+        is interrupted as soon as its code begins; the flag dies with the input.
+        """
         with self._state_lock:
             thread = self._running_thread
             if thread is None or not self._interruptible:
+                if when_code_starts:
+                    self._interrupt_pending = True
                 return
             if thread is threading.main_thread():
                 # A real signal (not _thread.interrupt_main) so that blocking calls like sleep wake up.
                 signal.pthread_kill(thread.ident, signal.SIGINT)
+                if not self._signal_unanswered:
+                    self._signal_unanswered = True
+                    threading.Thread(target=self._repeat_unanswered_signal, args=(thread.ident,),
+                                     name="gradtrace-interrupt", daemon=True).start()
             else:
                 import ctypes
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                            ctypes.py_object(KeyboardInterrupt))
+
+    def _repeat_unanswered_signal(self, thread_ident):
+        # A signal that lands just before a blocking call enters the kernel (time.sleep checks for
+        # signals only after the call is interrupted) is noticed only when the call ends, maybe in
+        # minutes. So it is sent again until the handler has raised, or the code has ended.
+        while True:
+            time.sleep(_SIGNAL_REPEAT_S)
+            with self._state_lock:
+                if not (self._signal_unanswered and self._interruptible):
+                    self._signal_unanswered = False
+                    return
+                signal.pthread_kill(thread_ident, signal.SIGINT)
+
+    def forget_interrupt(self):
+        """Drop an interrupt that is waiting for code to begin (its input is over)."""
+        with self._state_lock:
+            self._interrupt_pending = False
 
     # -- completion, inspection, is_complete, history ---------------------------------------------------
     def complete(self, code, cursor_pos=None):

@@ -114,16 +114,19 @@ class ConnectionInfo:
         return f"ipc://{self.ip}-{self.ports[channel]}"
 
 
-def bind_sockets(context: zmq.Context, info: ConnectionInfo) -> dict:
+def bind_sockets(context: zmq.Context, info: ConnectionInfo, iopub_context: zmq.Context | None = None) -> dict:
     """Create and bind the five kernel sockets; ports of 0 are chosen here and written back into info.
 
     Binding a port that another process holds for a moment (jupyter_client picks ports by
-    binding and releasing them, jupyter_client#154) is retried before giving up.
+    binding and releasing them, jupyter_client#154) is retried before giving up. The iopub socket
+    may live in a context of its own, which the kernel can terminate on exit (waiting until the
+    last output is sent) while the heartbeat thread still holds its socket in the other.
     """
     sockets = {}
     try:
         for name in CHANNELS:
-            sock = context.socket(_SOCKET_TYPES[name])
+            owner = iopub_context if name == "iopub" and iopub_context is not None else context
+            sock = owner.socket(_SOCKET_TYPES[name])
             sock.linger = 1000
             if name != "hb":
                 sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)

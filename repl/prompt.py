@@ -10,6 +10,8 @@ from prompt_toolkit.lexers import DynamicLexer, PygmentsLexer
 from prompt_toolkit.shortcuts import CompleteStyle
 from prompt_toolkit.styles import Style
 
+from gradtrace.kernel.private_files import data_dir, prepare_private_file
+
 from .keys import build_key_bindings
 
 HISTORY_ENV = "GRADTRACE_HISTORY_FILE"
@@ -26,16 +28,13 @@ def history_path():
     override = os.environ.get(HISTORY_ENV)
     if override:
         return override
-    import platformdirs
-    return os.path.join(platformdirs.user_data_dir("gradtrace"), "repl_history")
+    return os.path.join(data_dir(), "repl_history")
 
 
 def open_history(path):
     """A FileHistory at `path`, or an in-memory one (with a warning) when the file can't be used."""
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "ab"):
-            pass
+        prepare_private_file(path)  # what the user typed: 0600 in a 0700 directory
         return FileHistory(path)
     except OSError as error:
         print(f"gradtrace: history will not be saved: cannot write {path} ({error.strerror}).",

@@ -362,7 +362,7 @@ def test_a_long_input_profiles_its_start_and_says_so(service):
 
 def test_profile_limit_shows_sets_and_refuses_bad_values(service):
     _, events = run(service, "%profile limit")
-    assert events.text() == "profile limit: 100,000 events per input\n"
+    assert events.text() == "profile limit: 10,000 events per input\n"
     _, events = run(service, "%profile limit none")
     assert events.text() == "profile limit: none (every event of an input is kept)\n"
     run(service, LEAF)
