@@ -46,6 +46,9 @@ class ViewBackward0(Node):
     def backward(self, g):
         return (g.reshape(self.self_sym_sizes),)
 
+    def backward_raw(self, g):
+        return (g.reshape(self.self_sym_sizes),)
+
 
 class UnsafeViewBackward0(ViewBackward0):
     __slots__ = ()
@@ -218,6 +221,11 @@ class ExpandBackward0(Node):
 
         return (sum_to(g, self.self_sym_sizes),)
 
+    def backward_raw(self, g):
+        from ._core import raw_sum_to
+
+        return (raw_sum_to(g, self.self_sym_sizes),)
+
 
 @aten("aten::expand")
 def expand(a, *sizes):
@@ -324,6 +332,9 @@ class TBackward0(Node):
     def backward(self, g):
         return (g.t(),)
 
+    def backward_raw(self, g):
+        return (g.T,)
+
 
 class TBackward1(TBackward0):  # t_
     pass
@@ -361,6 +372,9 @@ def movedim(a, source, destination):
 # ---- copies ------------------------------------------------------------------------------------------
 class CloneBackward0(Node):
     def backward(self, g):
+        return (g,)
+
+    def backward_raw(self, g):
         return (g,)
 
 
