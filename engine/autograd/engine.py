@@ -1,6 +1,7 @@
 """The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
 import gc
 import sys
+from operator import attrgetter
 from sys import getrefcount
 from threading import get_ident
 
@@ -122,25 +123,27 @@ def _reachable(start_nodes):
     """Every node reachable from the roots (iterative DFS: deep graphs are fine)."""
     seen = set(start_nodes)
     stack = list(start_nodes)
+    add, push, pop = seen.add, stack.append, stack.pop  # bound once: this visits every node of the graph
     while stack:
-        for nxt, _ in stack.pop().next_functions:
+        for nxt, _ in pop().next_functions:
             if nxt is not None and nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+                add(nxt)
+                push(nxt)
     return seen
 
 
 def _execution_order(nodes):
     """Newest node first. A node is always made after the nodes of its inputs, so creation order reversed
     is a dependency order; AccumulateGrad sinks (made lazily) go last."""
-    ops = [n for n in nodes if not isinstance(n, AccumulateGrad)]
+    ops, sinks = [], []
+    for n in nodes:
+        (sinks if n.__class__ is AccumulateGrad else ops).append(n)
     ops.sort(key=_seq_of, reverse=True)
-    ops.extend(n for n in nodes if isinstance(n, AccumulateGrad))
+    ops.extend(sinks)
     return ops
 
 
-def _seq_of(node):
-    return node._seq
+_seq_of = attrgetter("_seq")
 
 
 def _needed_nodes(nodes, capture_nodes):
@@ -206,7 +209,9 @@ def _run(roots, retain_graph, create_graph, capture, accumulate_only, _now=clock
             # traces): gradients can travel as bare arrays.
             for buf in buffers.values():
                 buf[:] = [None if g is None else g._data for g in buf]
-            _run_on_arrays(order, buffers, retain_graph, capture, accumulate_only, handed_out)
+            # as the ops run numpy: a 1/0 in a gradient is torch's inf, not a numpy warning
+            with np.errstate(all="ignore"):
+                _run_on_arrays(order, buffers, retain_graph, capture, accumulate_only, handed_out)
             return
         for node in order:
             grads = buffers.pop(node, None)
@@ -290,10 +295,12 @@ def _run_on_arrays(order, buffers, retain_graph, capture, accumulate_only, hande
                 outs = () if grads[0] is None else raw(grads[0])
             else:
                 outs = raw(*grads)
+            if outs is not None and not retain_graph and node._stored:
+                node._stored = None  # Node.release written out (no class with a raw formula overrides it)
         if outs is None:
             outs = _backward_on_wrapped(node, grads)
-        if not retain_graph:
-            node.release()
+            if not retain_graph:
+                node.release()
         for (nxt, nr), g in zip(node.next_functions, outs):
             if nxt is None or g is None:
                 continue

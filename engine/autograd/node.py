@@ -155,8 +155,12 @@ class Node:
     def save(self, *tensors):
         """Keep tensors (inputs) for backward, remembering their versions."""
         self._stored = tensors
-        # Tensor._version written out (this runs for every recorded op): no counter yet is version 0
-        self._versions = tuple([0 if t is None or t._vc is None else t._vc[0] for t in tensors])
+        # Tensor._version written out, in a loop rather than a comprehension (its own frame): this runs
+        # for every recorded op. No counter yet is version 0.
+        versions = []
+        for t in tensors:
+            versions.append(0 if t is None or t._vc is None else t._vc[0])
+        self._versions = tuple(versions)
 
     def saved(self):
         """The saved tensors, after checking none was modified in place since it was saved."""

@@ -51,7 +51,12 @@ def attach(out, node, inputs):
     for x in inputs:
         if (x.__class__ is Tensor or isinstance(x, Tensor)) and x._requires_grad:
             gf = x.grad_fn
-            edges.append((gf, x._output_nr) if gf is not None else (x._accumulator(), 0))
+            if gf is not None:
+                edges.append((gf, x._output_nr))
+            else:  # a leaf: its AccumulateGrad, alive while some graph holds it (Tensor._accumulator)
+                ref = x._accum_ref
+                sink = ref() if ref is not None else None
+                edges.append((sink if sink is not None else x._accumulator(), 0))
         else:
             edges.append(NO_EDGE)
     node.next_functions = tuple(edges)
@@ -285,7 +290,9 @@ def raw_sum_to(grad, shape):
 
 def raw_grad_to(grad, shape, dt):
     """grad_to on an array."""
-    g = raw_sum_to(grad, shape)
-    if g.dtype != dt.np:
-        g = g.astype(dt.np)
-    return g
+    if grad.shape != shape:
+        grad = raw_sum_to(grad, shape)
+    want = dt.np
+    if grad.dtype is not want and grad.dtype != want:  # numpy's builtin dtypes are singletons: `is` first
+        grad = grad.astype(want)
+    return grad

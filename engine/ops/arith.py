@@ -6,8 +6,8 @@ import numpy as np
 from .. import _dtype
 from .._fma import fma_f32, fma_f64
 from ..autograd.node import Node, NotImplementedNode
-from ._core import (aten, attach, grad_to, is_tensor, make, operands, raw_grad_to, wants_grad, to_tensor_operand,
-                    wrapped_number, xp_of)
+from ._core import (Tensor, aten, attach, grad_to, is_tensor, make, operands, raw_grad_to, wants_grad,
+                    to_tensor_operand, wrapped_number, xp_of)
 
 
 _EXACT_FMA = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}
@@ -36,7 +36,7 @@ class _BinaryNode(Node):
 
     def _meta(self, a, b):
         self.a_shape, self.a_dtype = a._data.shape, a.dtype
-        if is_tensor(b):
+        if b.__class__ is Tensor or is_tensor(b):  # the first test answers nearly every call
             self.b_shape, self.b_dtype = b._data.shape, b.dtype
         else:
             self.b_shape = None
