@@ -34,21 +34,15 @@ HELP_LINKS = [
 ]
 _CONTROL_POLL_MS = 1000  # also how often the control thread checks that its parent is alive
 _SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_request
+# How long the shell must be quiet after the first reply before the warm-up starts: a client that
+# sends its first execute_request right away (nbclient) runs it alone, not beside an import.
+_WARM_UP_AFTER_IDLE_MS = 200
 
 
 def _default_service():
     from .service import LanguageService
 
     return LanguageService()
-
-
-def _kernel_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("gradtrace")
-    except Exception:
-        return "unknown"
 
 
 class KernelServer:
@@ -69,6 +63,7 @@ class KernelServer:
         self._service = None
         self._service_lock = threading.RLock()
         self._kernel_info = None
+        self._warming = None  # the thread that prepares the service and the engine after the first reply
         self._main_thread = threading.main_thread()
         self._executing = False
         self._late_output = LateOutput(self.publisher)
@@ -111,9 +106,8 @@ class KernelServer:
         """Serve until shutdown_request or SIGTERM; returns the process exit status."""
         self.publisher.start()
         self._install_late_output()
-        # Create the service and the kernel_info answer while the first client is still connecting
-        # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
-        threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
+        # Nothing heavy before the first reply (kernel_info needs neither the language service nor the
+        # engine): they load in _warm_up once it is out, while the user reads the notebook.
         threading.Thread(target=self._serve_heartbeat, name="gradtrace-heartbeat", daemon=True).start()
         threading.Thread(target=self._serve_control, name="gradtrace-control", daemon=True).start()
         if threading.current_thread() is self._main_thread:
@@ -130,11 +124,24 @@ class KernelServer:
         sys.stdout = CapturedStream(self._late_output, "stdout")
         sys.stderr = CapturedStream(self._late_output, "stderr")
 
-    def _prepare(self) -> None:
+    def _start_warm_up(self) -> None:
+        if self._warming is None:
+            self._warming = threading.Thread(target=self._warm_up, name="gradtrace-warm-up", daemon=True)
+            self._warming.start()
+
+    def _warm_up(self) -> None:
+        """Create the language service and import the engine `import torch` gives, once the shell is
+        idle after its first reply. An execute_request that arrives meanwhile waits for the rest of
+        it (two threads importing the engine at once could see it half-initialised); other requests
+        wait only for the service."""
+        if hasattr(signal, "pthread_sigmask"):  # numpy's BLAS threads, started here, must not take SIGINT
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self.kernel_info()
+            service = self.service
+            if getattr(service, "torch_mode", None) == "gradtrace":
+                import gradtrace.engine  # noqa: F401
         except Exception:
-            log.debug("preparing the language service failed; the first request will retry", exc_info=True)
+            log.debug("warming up failed; the first request that needs it will retry", exc_info=True)
 
     def _serve_shell(self) -> None:
         shell, stdin = self.sockets["shell"], self.sockets["stdin"]
@@ -142,11 +149,15 @@ class KernelServer:
         poller.register(shell, zmq.POLLIN)
         poller.register(stdin, zmq.POLLIN)
         poller.register(self._wake_read, zmq.POLLIN)
+        answered = False
         while not self._stopping.is_set():
             try:
-                ready = dict(poller.poll())
+                ready = dict(poller.poll(_WARM_UP_AFTER_IDLE_MS if answered and self._warming is None else None))
+                if not ready and answered:
+                    self._start_warm_up()
                 if shell in ready:
                     self._receive_and_dispatch(shell, self.shell_handlers)
+                    answered = True
                 if stdin in ready:
                     self._drop_stray_stdin()
             except KeyboardInterrupt:
@@ -251,6 +262,8 @@ class KernelServer:
         silent = bool(content.get("silent", False))
         store_history = bool(content.get("store_history", not silent))
         user_expressions = content.get("user_expressions") or {}
+        if self._warming is not None:
+            self._warming.join()
         service = self.service
         if not silent:
             # The service counts an input when it starts it: this one will be number count + 1.
@@ -321,21 +334,23 @@ class KernelServer:
         self._reply(sock, idents, msg, self.kernel_info())
 
     def kernel_info(self) -> dict:
-        """The kernel_info_reply content (computed once)."""
-        with self._service_lock:
-            if self._kernel_info is None:
-                service = self._service_locked()
-                self._kernel_info = {
-                    "status": "ok",
-                    "protocol_version": PROTOCOL_VERSION,
-                    "implementation": "gradtrace",
-                    "implementation_version": _kernel_version(),
-                    "language_info": service.language_info,
-                    "banner": service.banner,
-                    "help_links": HELP_LINKS,
-                    "debugger": False,
-                }
-            return self._kernel_info
+        """The kernel_info_reply content (computed once, without waiting for the language service)."""
+        if self._kernel_info is None:
+            from . import kernel_info
+            from .torch_alias import resolve_torch_mode
+
+            service = self._service
+            self._kernel_info = {
+                "status": "ok",
+                "protocol_version": PROTOCOL_VERSION,
+                "implementation": "gradtrace",
+                "implementation_version": kernel_info.version(),
+                "language_info": kernel_info.language_info(),
+                "banner": service.banner if service is not None else kernel_info.banner(resolve_torch_mode()),
+                "help_links": HELP_LINKS,
+                "debugger": False,
+            }
+        return self._kernel_info
 
     def comm_info_request(self, sock, idents, msg) -> None:
         """No comm targets are registered, so no comms are ever open."""

@@ -15,7 +15,7 @@ import threading
 import types
 from dataclasses import dataclass, field
 
-from . import runner
+from . import kernel_info, runner
 from .capture import OutputCapture, WarningCapture
 from .completeness import is_complete as _is_complete
 from .completion import Completer
@@ -96,7 +96,6 @@ class LanguageService:
         self._state_lock = threading.Lock()
         self._running_thread = None
         self._interruptible = False   # True only while user code runs, so interrupts never hit the service
-        self._banner = None
 
     # -- the namespace's builtins ----------------------------------------------------------------
     def _user_builtins(self):
@@ -143,27 +142,12 @@ class LanguageService:
     @property
     def banner(self):
         """The kernel banner: versions and which torch `import torch` gives."""
-        if self._banner is None:
-            try:
-                from importlib.metadata import version
-                own = version("gradtrace")
-            except Exception:  # noqa: BLE001 - running from a source tree without metadata
-                own = "(source tree)"
-            self._banner = f"gradtrace {own} on Python {sys.version.split()[0]}"
-        return f"{self._banner}\n{describe_torch(self.torch_mode)}\n"
+        return kernel_info.banner(self.torch_mode)
 
     @property
     def language_info(self):
         """kernel_info's language_info, as ipykernel gives it for Python."""
-        return {
-            "name": "python",
-            "version": ".".join(str(n) for n in sys.version_info[:3]),
-            "mimetype": "text/x-python",
-            "file_extension": ".py",
-            "pygments_lexer": "ipython3",
-            "codemirror_mode": {"name": "ipython", "version": 3},
-            "nbconvert_exporter": "python",
-        }
+        return kernel_info.language_info()
 
     def torch_description(self):
         """One line saying which torch is in effect."""
