@@ -63,6 +63,7 @@ class _ExitCommand:
 
 
 _SERVICE_CALLS = (MAGIC_FUNCTION, HELP_FUNCTION)
+_ENGINE = "gradtrace.engine"
 
 
 class LanguageService:
@@ -96,13 +97,14 @@ class LanguageService:
         self._state_lock = threading.Lock()
         self._running_thread = None
         self._interruptible = False   # True only while user code runs, so interrupts never hit the service
+        self._waiting_scope = None    # the running input's report scope while its profile waits for the engine
 
     # -- the namespace's builtins ----------------------------------------------------------------
     def _user_builtins(self):
         display, clear_output = make_display_functions(lambda: self._events, self._flush_streams)
         user_builtins = dict(vars(builtins))
         user_builtins.update({
-            "__import__": self._importer,
+            "__import__": self._import,
             "input": self._input,
             "exit": _ExitCommand("exit"),
             "quit": _ExitCommand("quit"),
@@ -112,6 +114,15 @@ class LanguageService:
             HELP_FUNCTION: self._help,
         })
         return user_builtins
+
+    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        """`import` in user code: the torch alias, then the profile that waited for the engine (_begin_report)."""
+        module = self._importer(name, globals, locals, fromlist, level)
+        scope = self._waiting_scope
+        if scope is not None and _ENGINE in sys.modules:
+            self._waiting_scope = None
+            scope[1] = self._start_capture()
+        return module
 
     def _flush_streams(self):
         if self._capture is not None:
@@ -264,17 +275,26 @@ class LanguageService:
     def _begin_report(self):
         if not self.lens.parts():
             return None
-        capture = None
+        scope = [None, None, len(self._warning_scope.notes)]  # [before, capture, notes_start]
         if self.lens.profile:
-            try:
-                from gradtrace.engine.autograd.profiler import start_capture
-                capture = start_capture(max_records=self.profile_max_records)
-            except ImportError:
-                capture = None
-        notes_start = len(self._warning_scope.notes)
-        return Snapshot(self.namespace), capture, notes_start
+            if _ENGINE in sys.modules:
+                scope[1] = self._start_capture()
+            else:
+                # No engine op runs before the engine is imported, so the capture starts when user code
+                # imports it (_import): an input such as `1 + 1` never loads the engine for its report.
+                self._waiting_scope = scope
+        scope[0] = Snapshot(self.namespace)
+        return scope
+
+    def _start_capture(self):
+        try:
+            from gradtrace.engine.autograd.profiler import start_capture
+        except ImportError:
+            return None
+        return start_capture(max_records=self.profile_max_records)
 
     def _end_report(self, scope, unit, result, outcome, events, send=True):
+        self._waiting_scope = None
         if scope is None:
             return None
         before, capture, notes_start = scope
