@@ -100,6 +100,8 @@ EXAMPLES = {
     "UnsafeViewBackward0": [lambda: _leaf((2, 3)).t().reshape(-1)],
     "ExpandBackward0": [lambda: _leaf((3, 1)).expand(2, 3, 4), lambda: _leaf((1,)).expand(5)],
     "CloneBackward0": [lambda: _leaf((2, 3)).clone()],
+    "SoftmaxBackward0": [lambda: _signed((3, 4)).softmax(-1), lambda: _leaf((2, 3, 4), gt.float64).softmax(1)],
+    "LogSoftmaxBackward0": [lambda: _signed((3, 4)).log_softmax(-1), lambda: _leaf((5, 2)).log_softmax(0)],
 }
 
 
@@ -195,7 +197,14 @@ def _with_a_node_without_raw_formula():
     return (a.softmax(-1) * a.cumsum(0)).max(), (a,)
 
 
-PROGRAMS = [_small_loop, _mlp, _shared_input, _mixed_dtype_product, _with_a_node_without_raw_formula]
+def _classifier():
+    x = _leaf((6, 5), seed=1).detach()
+    w = _leaf((5, 4), seed=2, low=-1)
+    target = gt.tensor([0, 3, 1, 1, 2, 0])
+    return gt.nn.functional.cross_entropy(x @ w, target), (w,)
+
+
+PROGRAMS = [_small_loop, _mlp, _shared_input, _mixed_dtype_product, _with_a_node_without_raw_formula, _classifier]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__.strip("_"))
