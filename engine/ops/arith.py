@@ -64,13 +64,22 @@ class AddBackward0(_BinaryNode):
         return ga, grad_to(gb, self.b_shape, self.b_dtype)
 
     def backward_raw(self, g):
-        alpha = self.alpha
-        ga = raw_grad_to(g, self.a_shape, self.a_dtype)
-        if self.b_shape is None:
-            return ga, None
-        if alpha == 1:
-            return ga, raw_grad_to(g, self.b_shape, self.b_dtype)
-        return (ga, raw_grad_to(g * alpha, self.b_shape, self.b_dtype)) if _plain_number(alpha) else None
+        return _raw_sum_or_difference(self, g, False)
+
+
+def _raw_sum_or_difference(node, g, negated):
+    """AddBackward0/SubBackward0 on arrays: g for a; alpha·g for b, negated for sub."""
+    alpha = node.alpha
+    ga = raw_grad_to(g, node.a_shape, node.a_dtype)
+    if node.b_shape is None:
+        return ga, None
+    if alpha == 1:
+        gb = -g if negated else g
+    elif _plain_number(alpha):
+        gb = g * (-alpha if negated else alpha)
+    else:
+        return None
+    return ga, raw_grad_to(gb, node.b_shape, node.b_dtype)
 
 
 class SubBackward0(_BinaryNode):
@@ -84,13 +93,7 @@ class SubBackward0(_BinaryNode):
         return ga, grad_to(gb, self.b_shape, self.b_dtype)
 
     def backward_raw(self, g):
-        alpha = self.alpha
-        ga = raw_grad_to(g, self.a_shape, self.a_dtype)
-        if self.b_shape is None:
-            return ga, None
-        if alpha == 1:
-            return ga, raw_grad_to(-g, self.b_shape, self.b_dtype)
-        return (ga, raw_grad_to(g * -alpha, self.b_shape, self.b_dtype)) if _plain_number(alpha) else None
+        return _raw_sum_or_difference(self, g, True)
 
 
 class RsubBackward1(Node):

@@ -207,29 +207,34 @@ def _classifier():
 PROGRAMS = [_small_loop, _mlp, _shared_input, _mixed_dtype_product, _with_a_node_without_raw_formula, _classifier]
 
 
-@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__.strip("_"))
-def test_backward_gives_the_same_gradients_on_both_paths(program):
-    grads = []
+def _both_paths(program, differentiate):
+    """differentiate(output, leaves, create_graph) -> gradients, on the array path and the tensor path."""
+    results = []
     for create_graph in (False, True):
         out, leaves = program()
-        if out.ndim:
-            out = out.sum()
-        out.backward(create_graph=create_graph)
-        grads.append([leaf.grad for leaf in leaves])
-    for raw, by_tensors in zip(*grads):
+        results.append(differentiate(out.sum() if out.ndim else out, leaves, create_graph))
+    return zip(*results)
+
+
+def _by_backward(out, leaves, create_graph):
+    out.backward(create_graph=create_graph)
+    return [leaf.grad for leaf in leaves]
+
+
+def _by_autograd_grad(out, leaves, create_graph):
+    return gt.autograd.grad(out, leaves, create_graph=create_graph)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__.strip("_"))
+def test_backward_gives_the_same_gradients_on_both_paths(program):
+    for raw, by_tensors in _both_paths(program, _by_backward):
         assert raw.dtype is by_tensors.dtype and raw.grad_fn is None
         _same_bits(by_tensors, raw._data)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__.strip("_"))
 def test_autograd_grad_gives_the_same_gradients_on_both_paths(program):
-    results = []
-    for create_graph in (False, True):
-        out, leaves = program()
-        if out.ndim:
-            out = out.sum()
-        results.append(gt.autograd.grad(out, leaves, create_graph=create_graph))
-    for raw, by_tensors in zip(*results):
+    for raw, by_tensors in _both_paths(program, _by_autograd_grad):
         _same_bits(by_tensors, raw._data)
 
 
