@@ -23,7 +23,7 @@ import zmq
 from .capture import CapturedStream
 from .events import ExecutionEvents, LateOutput
 from .iopub import IOPubPublisher
-from .wire import ConnectionInfo, bind_sockets, new_session
+from .wire import ConnectionInfo, bind_sockets, new_session, release_stand_in
 
 log = logging.getLogger("gradtrace.kernel")
 
@@ -137,6 +137,9 @@ class KernelServer:
         if hasattr(signal, "pthread_sigmask"):  # numpy's BLAS threads, started here, must not take SIGINT
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
+            # what the next message's deserialize would otherwise import (see wire.session_class)
+            import jupyter_client  # noqa: F401
+
             service = self.service
             if getattr(service, "torch_mode", None) == "gradtrace":
                 import gradtrace.engine  # noqa: F401
@@ -218,6 +221,8 @@ class KernelServer:
         except Exception as exc:
             log.warning("dropped a message: %s", str(exc)[:200] or type(exc).__name__)
             return None
+        finally:
+            release_stand_in()  # before any handler (user code) runs: see wire.session_class
         header, content = msg.get("header"), msg.get("content")
         if not isinstance(header, dict) or not isinstance(header.get("msg_type"), str) \
                 or not isinstance(content, dict):
