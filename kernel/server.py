@@ -24,7 +24,7 @@ import zmq
 from .capture import CapturedStream
 from .events import ExecutionEvents, LateOutput
 from .iopub import IOPubPublisher
-from .wire import ConnectionInfo, bind_sockets, new_session
+from .wire import ConnectionInfo, bind_sockets, new_session, release_stand_in
 
 log = logging.getLogger("gradtrace.kernel")
 
@@ -40,21 +40,15 @@ _SHUTDOWN_GRACE = 2.0  # seconds a running cell gets to end after shutdown_reque
 # interrupt may overtake it; the headers' dates tell which was sent first).
 _IDLE_INTERRUPT_GRACE = 5.0
 _EXIT_LINGER_S = 2.0  # how long the last output may take to leave once the kernel is ending
+# How long the shell must be quiet after the first reply before the warm-up starts: a client that
+# sends its first execute_request right away (nbclient) runs it alone, not beside an import.
+_WARM_UP_AFTER_IDLE_MS = 200
 
 
 def _default_service():
     from .service import LanguageService
 
     return LanguageService(owns_process=True)
-
-
-def _kernel_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("gradtrace")
-    except Exception:
-        return "unknown"
 
 
 class KernelServer:
@@ -77,6 +71,7 @@ class KernelServer:
         self._service = None
         self._service_lock = threading.RLock()
         self._kernel_info = None
+        self._warming = None  # the thread that prepares the service and the engine after the first reply
         self._main_thread = threading.main_thread()
         self._executing = False
         # Interrupt bookkeeping (see interrupt()): the execute_request being handled, whether an
@@ -128,9 +123,8 @@ class KernelServer:
         self.publisher.start()
         self._install_late_output()
         self._install_exit_hook()
-        # Create the service and the kernel_info answer while the first client is still connecting
-        # (ZeroMQ clients retry connecting every 100 ms): start-up to first reply is what users wait for.
-        threading.Thread(target=self._prepare, name="gradtrace-prepare", daemon=True).start()
+        # Nothing heavy before the first reply (kernel_info needs neither the language service nor the
+        # engine): they load in _warm_up once it is out, while the user reads the notebook.
         threading.Thread(target=self._serve_heartbeat, name="gradtrace-heartbeat", daemon=True).start()
         threading.Thread(target=self._serve_control, name="gradtrace-control", daemon=True).start()
         if threading.current_thread() is self._main_thread:
@@ -180,12 +174,28 @@ class KernelServer:
         if self._service is not None:
             self._service.flush_output()
 
-    def _prepare(self) -> None:
+    def _start_warm_up(self) -> None:
+        if self._warming is None:
+            self._warming = threading.Thread(target=self._warm_up, name="gradtrace-warm-up", daemon=True)
+            self._warming.start()
+
+    def _warm_up(self) -> None:
+        """Create the language service and import the engine `import torch` gives, once the shell is
+        idle after its first reply. An execute_request that arrives meanwhile waits for the rest of
+        it (two threads importing the engine at once could see it half-initialised); other requests
+        wait only for the service."""
+        if hasattr(signal, "pthread_sigmask"):  # numpy's BLAS threads, started here, must not take SIGINT
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self.kernel_info()
+            # what the next message's deserialize would otherwise import (see wire.session_class)
+            import jupyter_client  # noqa: F401
+
+            service = self.service
+            if getattr(service, "torch_mode", None) == "gradtrace":
+                import gradtrace.engine  # noqa: F401
             self.comms  # noqa: B018 - installed before user code can import a comm library
         except Exception:
-            log.debug("preparing the language service failed; the first request will retry", exc_info=True)
+            log.debug("warming up failed; the first request that needs it will retry", exc_info=True)
 
     def _serve_shell(self) -> None:
         shell, stdin = self.sockets["shell"], self.sockets["stdin"]
@@ -193,11 +203,15 @@ class KernelServer:
         poller.register(shell, zmq.POLLIN)
         poller.register(stdin, zmq.POLLIN)
         poller.register(self._wake_read, zmq.POLLIN)
+        answered = False
         while not self._stopping.is_set():
             try:
-                ready = dict(poller.poll())
+                ready = dict(poller.poll(_WARM_UP_AFTER_IDLE_MS if answered and self._warming is None else None))
+                if not ready and answered:
+                    self._start_warm_up()
                 if shell in ready:
                     self._receive_and_dispatch(shell, self.shell_handlers)
+                    answered = True
                 if stdin in ready:
                     self._drop_stray_stdin()
             except KeyboardInterrupt:
@@ -274,6 +288,8 @@ class KernelServer:
         except Exception as exc:
             log.warning("dropped a message: %s", str(exc)[:200] or type(exc).__name__)
             return None
+        finally:
+            release_stand_in()  # before any handler (user code) runs: see wire.session_class
         header, content = msg.get("header"), msg.get("content")
         if not isinstance(header, dict) or not isinstance(header.get("msg_type"), str) \
                 or not isinstance(content, dict):
@@ -322,6 +338,8 @@ class KernelServer:
         store_history = bool(content.get("store_history", not silent))
         user_expressions = content.get("user_expressions") or {}
         self._execution_begins(msg)  # from here on an interrupt is this request's (see interrupt())
+        if self._warming is not None:
+            self._warming.join()
         service = self.service
         if not silent:
             # The service counts an input when it starts it: this one will be number count + 1.
@@ -393,21 +411,23 @@ class KernelServer:
         self._reply(sock, idents, msg, self.kernel_info())
 
     def kernel_info(self) -> dict:
-        """The kernel_info_reply content (computed once)."""
-        with self._service_lock:
-            if self._kernel_info is None:
-                service = self._service_locked()
-                self._kernel_info = {
-                    "status": "ok",
-                    "protocol_version": PROTOCOL_VERSION,
-                    "implementation": "gradtrace",
-                    "implementation_version": _kernel_version(),
-                    "language_info": service.language_info,
-                    "banner": service.banner,
-                    "help_links": HELP_LINKS,
-                    "debugger": False,
-                }
-            return self._kernel_info
+        """The kernel_info_reply content (computed once, without waiting for the language service)."""
+        if self._kernel_info is None:
+            from . import kernel_info
+            from .torch_alias import resolve_torch_mode
+
+            service = self._service
+            self._kernel_info = {
+                "status": "ok",
+                "protocol_version": PROTOCOL_VERSION,
+                "implementation": "gradtrace",
+                "implementation_version": kernel_info.version(),
+                "language_info": kernel_info.language_info(),
+                "banner": service.banner if service is not None else kernel_info.banner(resolve_torch_mode()),
+                "help_links": HELP_LINKS,
+                "debugger": False,
+            }
+        return self._kernel_info
 
     def comm_info_request(self, sock, idents, msg) -> None:
         """The live comms, only those of `target_name` when the request names one."""

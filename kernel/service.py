@@ -16,7 +16,7 @@ import time
 import types
 from dataclasses import dataclass, field
 
-from . import runner
+from . import kernel_info, runner
 from .capture import OutputCapture, WarningCapture
 from .completeness import is_complete as _is_complete
 from .completion import Completer
@@ -70,6 +70,7 @@ _SIGNAL_REPEAT_S = 0.2  # how often an interrupt's SIGINT is sent again while th
 # about 10 kB for a small model's loss): older ones are dropped, so that a long
 # session of `loss`-style inputs does not keep every graph alive.
 OUTPUT_CACHE_SIZE = 200
+_ENGINE = "gradtrace.engine"
 
 
 class LanguageService:
@@ -109,6 +110,7 @@ class LanguageService:
         self._interrupt_pending = False  # an interrupt came before the input's code began: it stops that code
         self._signal_unanswered = False  # SIGINT sent to the code, its KeyboardInterrupt not raised yet
         self._banner = None
+        self._waiting_scope = None    # the running input's report scope while its profile waits for the engine
 
     # -- the namespace's builtins ----------------------------------------------------------------
     def _user_builtins(self):
@@ -116,7 +118,7 @@ class LanguageService:
         self._display_functions = display, clear_output
         user_builtins = dict(vars(builtins))
         user_builtins.update({
-            "__import__": self._importer,
+            "__import__": self._import,
             "input": self._input,
             "exit": _ExitCommand("exit"),
             "quit": _ExitCommand("quit"),
@@ -126,6 +128,15 @@ class LanguageService:
             HELP_FUNCTION: self._help,
         })
         return user_builtins
+
+    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        """`import` in user code: the torch alias, then the profile that waited for the engine (_begin_report)."""
+        module = self._importer(name, globals, locals, fromlist, level)
+        scope = self._waiting_scope
+        if scope is not None and _ENGINE in sys.modules:
+            self._waiting_scope = None
+            scope[1] = self._start_capture()
+        return module
 
     def _flush_streams(self):
         self.flush_output()
@@ -160,27 +171,12 @@ class LanguageService:
     @property
     def banner(self):
         """The kernel banner: versions and which torch `import torch` gives."""
-        if self._banner is None:
-            try:
-                from importlib.metadata import version
-                own = version("gradtrace")
-            except Exception:  # noqa: BLE001 - running from a source tree without metadata
-                own = "(source tree)"
-            self._banner = f"gradtrace {own} on Python {sys.version.split()[0]}"
-        return f"{self._banner}\n{describe_torch(self.torch_mode)}\n"
+        return kernel_info.banner(self.torch_mode)
 
     @property
     def language_info(self):
         """kernel_info's language_info, as ipykernel gives it for Python."""
-        return {
-            "name": "python",
-            "version": ".".join(str(n) for n in sys.version_info[:3]),
-            "mimetype": "text/x-python",
-            "file_extension": ".py",
-            "pygments_lexer": "ipython3",
-            "codemirror_mode": {"name": "ipython", "version": 3},
-            "nbconvert_exporter": "python",
-        }
+        return kernel_info.language_info()
 
     def torch_description(self):
         """One line saying which torch is in effect."""
@@ -337,17 +333,26 @@ class LanguageService:
     def _begin_report(self):
         if not self.lens.parts():
             return None
-        capture = None
+        scope = [None, None, len(self._warning_scope.notes)]  # [before, capture, notes_start]
         if self.lens.profile:
-            try:
-                from gradtrace.engine.autograd.profiler import start_capture
-                capture = start_capture(max_records=self.profile_max_records)
-            except ImportError:
-                capture = None
-        notes_start = len(self._warning_scope.notes)
-        return Snapshot(self.namespace), capture, notes_start
+            if _ENGINE in sys.modules:
+                scope[1] = self._start_capture()
+            else:
+                # No engine op runs before the engine is imported, so the capture starts when user code
+                # imports it (_import): an input such as `1 + 1` never loads the engine for its report.
+                self._waiting_scope = scope
+        scope[0] = Snapshot(self.namespace)
+        return scope
+
+    def _start_capture(self):
+        try:
+            from gradtrace.engine.autograd.profiler import start_capture
+        except ImportError:
+            return None
+        return start_capture(max_records=self.profile_max_records)
 
     def _end_report(self, scope, unit, result, outcome, events, send=True):
+        self._waiting_scope = None
         if scope is None:
             return None
         before, capture, notes_start = scope

@@ -185,9 +185,12 @@ def session_class():
 
     `import jupyter_client.session` first runs jupyter_client/__init__.py, which imports the
     clients, managers and provisioners (about 70 ms, a fifth of the start-up budget) that a
-    kernel never uses. So the module is loaded under a bare stand-in for the package, and then
-    the stand-in and the modules loaded under it are removed from sys.modules: a later
-    `import jupyter_client` (user code, the standalone writer) gets the real package, whole.
+    kernel never uses. So the module is loaded under a bare stand-in for the package. The stand-in
+    stays until `release_stand_in()` (after the first message is deserialized: Session.deserialize
+    calls jupyter_client.adapter.adapt, which imports `.session` on every call and would load the
+    whole package without it); then the stand-in and the modules loaded under it leave
+    sys.modules, so a later `import jupyter_client` (user code, the standalone writer) gets the real
+    package, whole.
     """
     if "jupyter_client" in sys.modules:
         from jupyter_client.session import Session
@@ -200,9 +203,23 @@ def session_class():
     stand_in = types.ModuleType("jupyter_client")
     stand_in.__path__ = list(spec.submodule_search_locations or [])
     sys.modules["jupyter_client"] = stand_in
+    _STAND_IN.append(stand_in)
     try:
         from jupyter_client.session import Session
-    finally:
-        for name in [name for name in sys.modules if name == "jupyter_client" or name.startswith("jupyter_client.")]:
-            del sys.modules[name]
+    except BaseException:
+        release_stand_in()
+        raise
     return Session
+
+
+_STAND_IN = []  # the stand-in package while it is in sys.modules
+
+
+def release_stand_in():
+    """Take session_class's stand-in package, and the modules loaded under it, out of sys.modules."""
+    if not _STAND_IN:
+        return
+    stand_in = _STAND_IN.pop()
+    if sys.modules.get("jupyter_client") is stand_in:
+        for name in [name for name in sys.modules if name == "jupyter_client" or name.startswith("jupyter_client.")]:
+            sys.modules.pop(name, None)

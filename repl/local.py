@@ -103,11 +103,13 @@ class LocalTransport:
         try:
             from gradtrace.kernel.service import LanguageService
             self._service = LanguageService(torch_mode=self._torch_mode, owns_process=True)
-            # The engine's numpy starts BLAS worker threads; created from here they inherit a mask
-            # without SIGINT, so a Ctrl-C always lands in the main thread and wakes a blocking call
-            # there (a signal taken by another thread leaves time.sleep asleep). The first
-            # `import torch` is faster for it, too.
-            import gradtrace.engine  # noqa: F401
+            # numpy starts BLAS worker threads; created from here they inherit a mask without SIGINT,
+            # so a Ctrl-C always lands in the main thread and wakes a blocking call there (a signal
+            # taken by another thread leaves time.sleep asleep). So no input runs before it is loaded.
+            # The rest of the engine is left to the first `import torch`: the first input (`1 + 1`)
+            # need not wait for it, and importing it here while that input imports it too could hand
+            # the input a half-initialised module.
+            import numpy  # noqa: F401
         except Exception as error:  # reported by whoever needs the service
             self._load_error = error
         finally:

@@ -1,6 +1,7 @@
 """The backward pass: runs graph nodes in dependency order, iteratively (deep graphs are fine)."""
 import gc
 import sys
+from operator import attrgetter
 from sys import getrefcount
 from threading import get_ident
 
@@ -144,25 +145,27 @@ def _reachable(start_nodes):
     """Every node reachable from the roots (iterative DFS: deep graphs are fine)."""
     seen = set(start_nodes)
     stack = list(start_nodes)
+    add, push, pop = seen.add, stack.append, stack.pop  # bound once: this visits every node of the graph
     while stack:
-        for nxt, _ in stack.pop().next_functions:
+        for nxt, _ in pop().next_functions:
             if nxt is not None and nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+                add(nxt)
+                push(nxt)
     return seen
 
 
 def _execution_order(nodes):
     """Newest node first. A node is always made after the nodes of its inputs, so creation order reversed
     is a dependency order; AccumulateGrad sinks (made lazily) go last."""
-    ops = [n for n in nodes if not isinstance(n, AccumulateGrad)]
+    ops, sinks = [], []
+    for n in nodes:
+        (sinks if n.__class__ is AccumulateGrad else ops).append(n)
     ops.sort(key=_seq_of, reverse=True)
-    ops.extend(n for n in nodes if isinstance(n, AccumulateGrad))
+    ops.extend(sinks)
     return ops
 
 
-def _seq_of(node):
-    return node._seq
+_seq_of = attrgetter("_seq")
 
 
 def _needed_nodes(nodes, capture_nodes):
@@ -233,22 +236,21 @@ def _run_graph(roots, retain_graph, create_graph, capture, accumulate_only, _now
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        if not (create_graph or profiling or anomaly.STATE.enabled):
+            # Nobody will see the backward's own ops (no graph of it, no profiler rows, no anomaly
+            # traces): gradients can travel as bare arrays.
+            for buf in buffers.values():
+                buf[:] = [None if g is None else g._data for g in buf]
+            # as the ops run numpy: a 1/0 in a gradient is torch's inf, not a numpy warning
+            with np.errstate(all="ignore"):
+                _run_on_arrays(order, buffers, retain_graph, capture, accumulate_only, handed_out)
+            return
         for node in order:
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
-            if capture is not None:
-                targets = capture[0]
-                hit = False
-                for nr in range(node.num_outputs):
-                    idxs = targets.get((node, nr))
-                    if idxs is not None:
-                        hit = True
-                        g = _run_prehooks(node, grads)[nr] if node._extra else grads[nr]
-                        for i in idxs:
-                            capture[1][i] = g if create_graph else (g.detach() if g is not None else None)
-                if hit and isinstance(node, AccumulateGrad):
-                    continue
+            if capture is not None and _capture(node, grads, capture, create_graph):
+                continue
             if isinstance(node, AccumulateGrad):
                 if accumulate_only is not None and (node, 0) not in accumulate_only:
                     continue
@@ -281,6 +283,91 @@ def _run_graph(roots, retain_graph, create_graph, capture, accumulate_only, _now
         GRAD.enabled = prev_mode
         if gc_was_enabled:
             gc.enable()
+
+
+def _capture(node, grads, capture, create_graph):
+    """Hand autograd.grad the gradients flowing into the node's captured outputs; True when the node is a
+    captured leaf's AccumulateGrad (which then has nothing more to do)."""
+    targets, results = capture
+    hit = False
+    for nr in range(node.num_outputs):
+        idxs = targets.get((node, nr))
+        if idxs is not None:
+            hit = True
+            g = _run_prehooks(node, grads)[nr] if node._extra else grads[nr]
+            for i in idxs:
+                results[i] = g if create_graph else (g.detach() if g is not None else None)
+    return hit and isinstance(node, AccumulateGrad)
+
+
+def _run_on_arrays(order, buffers, retain_graph, capture, accumulate_only, handed_out):
+    """`_run`'s loop for a pass that records nothing: the buffers hold bare arrays, a node with a
+    `backward_raw` computes on them directly (one numpy expression, no tensors, no ops, no nodes) and
+    any other node, or one with hooks, runs its tensor formula on them wrapped."""
+    pop = buffers.pop
+    get = buffers.get
+    for node in order:
+        grads = pop(node, None)
+        if grads is None:
+            continue
+        if capture is not None and _capture_arrays(node, grads, capture):
+            continue
+        if node.__class__ is AccumulateGrad:
+            if (accumulate_only is None or (node, 0) in accumulate_only) and capture is None:
+                g = grads[0]
+                if g is not None:
+                    leaf = node.variable
+                    _accumulate_into(leaf, _wrap_array(g, leaf.dtype if g.dtype == leaf.dtype.np else None),
+                                     False, handed_out)
+            continue
+        outs = None
+        raw = node.backward_raw
+        if raw is not None and not node._extra:
+            if node.num_outputs == 1:
+                outs = () if grads[0] is None else raw(grads[0])
+            else:
+                outs = raw(*grads)
+            if outs is not None and not retain_graph and node._stored:
+                node._stored = None  # Node.release written out (no class with a raw formula overrides it)
+        if outs is None:
+            outs = _backward_on_wrapped(node, grads)
+            if not retain_graph:
+                node.release()
+        for (nxt, nr), g in zip(node.next_functions, outs):
+            if nxt is None or g is None:
+                continue
+            buf = get(nxt)
+            if buf is None:
+                buf = buffers[nxt] = [None] * nxt.num_outputs
+            prev = buf[nr]
+            if prev is None:
+                buf[nr] = g
+            # in place when the buffer's slot, `prev` and getrefcount's argument are all that hold it
+            elif (_EXACT_REFCOUNTS and getrefcount(prev) == 3 and type(prev) is np.ndarray
+                  and prev.flags.owndata and prev.flags.writeable and prev.dtype == g.dtype
+                  and prev.shape == g.shape):
+                prev += g
+            else:
+                buf[nr] = prev + g
+
+
+def _capture_arrays(node, grads, capture):
+    """_capture for the array pass: the node's gradients as tensors, when some are captured."""
+    targets = capture[0]
+    for nr in range(node.num_outputs):
+        if (node, nr) in targets:
+            return _capture(node, _wrapped(grads), capture, False)
+    return False
+
+
+def _wrapped(arrays):
+    return [None if a is None else _wrap_array(a, None) for a in arrays]
+
+
+def _backward_on_wrapped(node, grads):
+    """A node's tensor formula (with its hooks) on the array pass's gradients, and its results as arrays."""
+    outs = _evaluate_node(node, _wrapped(grads))
+    return [None if o is None else o._data for o in outs]
 
 
 def _run_prehooks(node, grads):

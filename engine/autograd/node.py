@@ -52,6 +52,11 @@ class Node:
     __slots__ = ("next_functions", "_seq", "_stored", "_versions", "_extra", "__weakref__")
     #: names of the tensors in `_saved`, readable as `_saved_<name>` like torch's
     saved_names = ()
+    #: `backward` on bare arrays for a pass that records nothing (no create_graph, no profiler):
+    #: `backward_raw(grad_array)` returns one array (or None) per edge, bit for bit what `backward`
+    #: gives, or None as a whole to have the engine run `backward` instead (an unusual dtype mix).
+    #: Classes without one always run `backward`.
+    backward_raw = None
     #: a class's own public slots that hold bookkeeping rather than a value torch shows as saved
     #: (no `_saved_<name>` for them)
     unsaved_slots = ()
@@ -66,6 +71,8 @@ class Node:
         `__getattr__` loses CPython's fast attribute paths on every access, and nodes are read
         on the hottest paths (op dispatch, backward, the profiler)."""
         super().__init_subclass__(**kwargs)
+        if "backward" in cls.__dict__ and "backward_raw" not in cls.__dict__:
+            cls.backward_raw = None  # a new formula: an inherited raw one would compute the old
         for index, name in enumerate(cls.saved_names):
             view = _saved_tensor_view(index)
             _define(cls, "_saved_" + name, view)
@@ -148,7 +155,12 @@ class Node:
     def save(self, *tensors):
         """Keep tensors (inputs) for backward, remembering their versions."""
         self._stored = tensors
-        self._versions = tuple([t._version if t is not None else 0 for t in tensors])
+        # Tensor._version written out, in a loop rather than a comprehension (its own frame): this runs
+        # for every recorded op. No counter yet is version 0.
+        versions = []
+        for t in tensors:
+            versions.append(0 if t is None or t._vc is None else t._vc[0])
+        self._versions = tuple(versions)
 
     def saved(self):
         """The saved tensors, after checking none was modified in place since it was saved."""
@@ -156,9 +168,9 @@ class Node:
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         for t, v in zip(saved, self._versions):
-            if t is not None and t._version != v:
+            if t is not None and t._vc is not None and t._vc[0] != v:  # no counter: still version 0
                 raise RuntimeError(_modified_message(t, v, self if self._is_saved_result(t) else None))
-        if "result" in type(self).saved_names and GRAD.enabled:
+        if GRAD.enabled and "result" in type(self).saved_names:
             # A saved output is kept detached (no node -> output -> node cycle); when backward itself is
             # recorded (create_graph), hand it out again as this node's output so higher-order
             # gradients flow through it.

@@ -47,7 +47,20 @@ def wants_grad(*inputs):
 
 def attach(out, node, inputs):
     """Make `node` the grad_fn of `out`, with one edge per entry of `inputs`."""
-    node.next_functions = tuple([edge(x) for x in inputs])
+    # edge() written out: this runs for every recorded op, and a call per input is measurable
+    edges = []
+    for x in inputs:
+        if (x.__class__ is Tensor or isinstance(x, Tensor)) and x._requires_grad:
+            gf = x.grad_fn
+            if gf is not None:
+                edges.append((gf, x._output_nr))
+            else:  # a leaf: its AccumulateGrad, alive while some graph holds it (Tensor._accumulator)
+                ref = x._accum_ref
+                sink = ref() if ref is not None else None
+                edges.append((sink if sink is not None else x._accumulator(), 0))
+        else:
+            edges.append(NO_EDGE)
+    node.next_functions = tuple(edges)
     out._requires_grad = True
     out.grad_fn = node
     if anomaly.STATE.enabled:
@@ -204,6 +217,8 @@ def operands(a, b):
         _same_device(a, b)
         dt = _dtype.result_type(a, b)
         return cast(a._data, dt), cast(b._data, dt), dt
+    if (b.__class__ is float or b.__class__ is int) and a.dtype._category >= 2:
+        return a._data, b, a.dtype  # a float or complex tensor keeps its dtype next to a Python number
     if isinstance(b, np.ndarray):
         raise TypeError("unsupported operand type: numpy.ndarray (wrap it with torch.from_numpy)")
     if not isinstance(b, _NUMBER_TYPES) and not isinstance(b, np.generic):
@@ -227,6 +242,8 @@ def to_tensor_operand(x, like):
 
 def wrapped_number(x, like):
     """A Python number saved for backward as torch keeps it: a 0-d tensor of its own (double) dtype."""
+    if x.__class__ is float and like._data.__class__ is _ndarray:
+        return make(np.array(x), _dtype.float64)  # the common case, without the questions below
     if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, bool):
@@ -239,17 +256,22 @@ def wrapped_number(x, like):
 
 
 # ---- gradient helpers ----------------------------------------------------------------------------
+def _broadcast_dims(gshape, shape):
+    """The dims a gradient of shape `gshape` sums over to become `shape`'s (leading ones, then stretched 1s)."""
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+
+
 def sum_to(grad, shape):
     """Reduce a broadcast gradient back to an input's shape."""
     gshape = grad._data.shape
     if gshape == shape:
         return grad
-    lead = len(gshape) - len(shape)
-    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    dims = _broadcast_dims(gshape, shape)
     from .reduction import sum as _sum
 
     out = _sum(grad, dims, keepdim=True) if dims else grad
-    if lead:
+    if len(gshape) != len(shape):
         return out.reshape(shape)
     return out
 
@@ -260,3 +282,26 @@ def grad_to(grad, shape, dt):
     if g.dtype is not dt:
         g = g.to(dt)
     return g
+
+
+# ---- the same helpers on bare arrays, for backward passes that build no graph (Node.backward_raw) ----
+def raw_sum_to(grad, shape):
+    """sum_to on an array: the reduction aten::sum runs there, so the bits are the same."""
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    dims = _broadcast_dims(gshape, shape)
+    out = grad.sum(axis=dims, keepdims=True, dtype=grad.dtype) if dims else grad
+    if len(gshape) != len(shape):
+        return out.reshape(shape)
+    return out
+
+
+def raw_grad_to(grad, shape, dt):
+    """grad_to on an array."""
+    if grad.shape != shape:
+        grad = raw_sum_to(grad, shape)
+    want = dt.np
+    if grad.dtype is not want and grad.dtype != want:  # numpy's builtin dtypes are singletons: `is` first
+        grad = grad.astype(want)
+    return grad

@@ -6,8 +6,8 @@ import numpy as np
 from .. import _dtype
 from .._fma import fma_f32, fma_f64
 from ..autograd.node import Node, NotImplementedNode
-from ._core import (aten, attach, grad_to, is_tensor, make, operands, wants_grad, to_tensor_operand, wrapped_number,
-                    xp_of)
+from ._core import (Tensor, aten, attach, grad_to, is_tensor, make, operands, raw_grad_to, wants_grad,
+                    to_tensor_operand, wrapped_number, xp_of)
 
 
 _EXACT_FMA = {np.dtype(np.float32): fma_f32, np.dtype(np.float64): fma_f64}
@@ -36,7 +36,7 @@ class _BinaryNode(Node):
 
     def _meta(self, a, b):
         self.a_shape, self.a_dtype = a._data.shape, a.dtype
-        if is_tensor(b):
+        if b.__class__ is Tensor or is_tensor(b):  # the first test answers nearly every call
             self.b_shape, self.b_dtype = b._data.shape, b.dtype
         else:
             self.b_shape = None
@@ -45,6 +45,11 @@ class _BinaryNode(Node):
 
 def _not_implemented(a, b):
     return NotImplemented
+
+
+def _plain_number(x):
+    """Whether numpy mixes x with an array as the engine's scalar operands do (a weak Python number)."""
+    return type(x) is int or type(x) is float
 
 
 # ---- add / sub ---------------------------------------------------------------------------------
@@ -58,6 +63,24 @@ class AddBackward0(_BinaryNode):
         gb = g if self.alpha == 1 else g * self.alpha
         return ga, grad_to(gb, self.b_shape, self.b_dtype)
 
+    def backward_raw(self, g):
+        return _raw_sum_or_difference(self, g, False)
+
+
+def _raw_sum_or_difference(node, g, negated):
+    """AddBackward0/SubBackward0 on arrays: g for a; alpha·g for b, negated for sub."""
+    alpha = node.alpha
+    ga = raw_grad_to(g, node.a_shape, node.a_dtype)
+    if node.b_shape is None:
+        return ga, None
+    if alpha == 1:
+        gb = -g if negated else g
+    elif _plain_number(alpha):
+        gb = g * (-alpha if negated else alpha)
+    else:
+        return None
+    return ga, raw_grad_to(gb, node.b_shape, node.b_dtype)
+
 
 class SubBackward0(_BinaryNode):
     __slots__ = ("alpha",)
@@ -69,12 +92,18 @@ class SubBackward0(_BinaryNode):
         gb = -g if self.alpha == 1 else g * -self.alpha
         return ga, grad_to(gb, self.b_shape, self.b_dtype)
 
+    def backward_raw(self, g):
+        return _raw_sum_or_difference(self, g, True)
+
 
 class RsubBackward1(Node):
     __slots__ = ("alpha",)
 
     def backward(self, g):
         return (-g if self.alpha == 1 else g * -self.alpha,)
+
+    def backward_raw(self, g):
+        return (-g,) if self.alpha == 1 else None
 
 
 def _add_or_sub(a, b, alpha, node_cls):
@@ -152,6 +181,23 @@ class MulBackward0(_BinaryNode):
         gb = grad_to(g * a, self.b_shape, self.b_dtype) if self.next_functions[1][0] is not None else None
         return ga, gb
 
+    def backward_raw(self, g):
+        a, b = self.saved()
+        if self.b_shape is None:  # b: the number, kept as a 0-d tensor; as a Python number it mixes the same
+            return raw_grad_to(g * b._data.item(), self.a_shape, self.a_dtype), None
+        ga = gb = None
+        if self.next_functions[0][0] is not None:
+            b = b._data
+            if b.dtype != g.dtype:  # a mixed-dtype product: torch's promotion, not numpy's
+                return None
+            ga = raw_grad_to(g * b, self.a_shape, self.a_dtype)
+        if self.next_functions[1][0] is not None:
+            a = a._data
+            if a.dtype != g.dtype:
+                return None
+            gb = raw_grad_to(g * a, self.b_shape, self.b_dtype)
+        return ga, gb
+
 
 @aten("aten::mul")
 def mul(a, b):
@@ -184,6 +230,20 @@ class DivBackward0(_BinaryNode):
         if self.next_functions[1][0] is not None:
             # torch's div_tensor_other_backward, op for op: -grad * ((self / other) / other)
             gb = grad_to(-g * ((a / b) / b), self.b_shape, self.b_dtype)
+        return ga, gb
+
+    def backward_raw(self, g):
+        a, b = self.saved()
+        if self.b_shape is None:
+            return raw_grad_to(g / b._data.item(), self.a_shape, self.a_dtype), None
+        b = b._data
+        if b.dtype != g.dtype or (a is not None and a._data.dtype != g.dtype):
+            return None
+        ga = raw_grad_to(g / b, self.a_shape, self.a_dtype) if self.next_functions[0][0] is not None else None
+        gb = None
+        if self.next_functions[1][0] is not None:
+            a = a._data
+            gb = raw_grad_to(-g * ((a / b) / b), self.b_shape, self.b_dtype)
         return ga, gb
 
 
@@ -570,6 +630,9 @@ class NegBackward0(Node):
     def backward(self, g):
         return (-g,)
 
+    def backward_raw(self, g):
+        return (-g,)
+
 
 @aten("aten::neg")
 def neg(a):
@@ -599,6 +662,13 @@ class PowBackward0(Node):
 
             return (zeros_like(a),)
         return (g * (e * pow(a, e - 1)),)
+
+    def backward_raw(self, g):
+        (a,) = self.saved()
+        e, x = self.exponent, a._data
+        if e == 0 or x.dtype != g.dtype or not _plain_number(e):
+            return None
+        return (g * (_power(x, e - 1, True) * e),)
 
 
 class PowBackward1(_BinaryNode):
@@ -652,19 +722,22 @@ def pow(a, e):
         return NotImplemented
     x, y, dt = ops
     _check_int_pow(dt, y)
-    if y == 2:
-        data = x * x
-    elif y == 0.5 and dt.is_floating_point:
-        data = xp_of(x).sqrt(x)
-    else:
-        data = x ** y
-    out = make(data, dt)
+    out = make(_power(x, y, dt.is_floating_point), dt)
     if wants_grad(a):
         node = PowBackward0()
         node.exponent = e
         node.save(a)
         attach(out, node, (a,))
     return out
+
+
+def _power(x, y, floating):
+    """x ** y for an array and a number, the way torch's kernel special-cases squares and square roots."""
+    if y == 2:
+        return x * x
+    if y == 0.5 and floating:
+        return xp_of(x).sqrt(x)
+    return x ** y
 
 
 def _check_int_pow(dt, y):

@@ -26,11 +26,19 @@ def _backward_op(aten_name, node_class, compute, *, edges=None, defaults=None):
     """
     keeps_grad = "grad_output" in node_class.saved_names
 
+    def on_arrays(grad, *saved, **params):
+        """The op on bare arrays, for raw backward formulas (Node.backward_raw): the same bits."""
+        if defaults is not None:
+            params = {**defaults, **params}
+        data = compute(grad, *saved, **params)
+        # in grad's dtype: a float64 saved value must not widen a float32 gradient
+        return data if data.dtype == grad.dtype else data.astype(grad.dtype)
+
     @aten(aten_name)
     def op(grad, *saved, **params):
         if defaults is not None:
             params = {**defaults, **params}
-        out = make(_as(grad, compute(grad._data, *[s._data for s in saved], **params)), grad.dtype)
+        out = make(on_arrays(grad._data, *[s._data for s in saved], **params), grad.dtype)
         inputs = (grad,) + saved
         if edges is not None:
             inputs = inputs[:edges]
@@ -43,12 +51,8 @@ def _backward_op(aten_name, node_class, compute, *, edges=None, defaults=None):
         return out
 
     op.__name__ = aten_name.split("::")[1]
+    op.on_arrays = on_arrays
     return op
-
-
-def _as(grad, data):
-    """data in grad's dtype (a float64 saved value must not widen a float32 gradient)."""
-    return data if data.dtype == grad._data.dtype else data.astype(grad._data.dtype)
 
 
 class _BackwardOfBackward(Node):

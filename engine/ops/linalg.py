@@ -25,6 +25,20 @@ class MmBackward0(Node):
         gb = a.t().mm(g) if self.next_functions[1][0] is not None else None
         return ga, gb
 
+    def backward_raw(self, g):
+        a, b = self.saved()
+        ga = gb = None
+        if self.next_functions[0][0] is not None:
+            ga = _raw_mm(g, b._data.T)
+        if self.next_functions[1][0] is not None:
+            gb = _raw_mm(a._data.T, g)
+        return None if ga is NotImplemented or gb is NotImplemented else (ga, gb)
+
+
+def _raw_mm(x, y):
+    """mm's product on arrays; NotImplemented where mm would raise (mixed dtypes: its error, not numpy's)."""
+    return x @ y if x.dtype == y.dtype else NotImplemented
+
 
 @aten("aten::mm")
 @refuses(BOOL, "addmm_impl_cpu_")
@@ -263,6 +277,28 @@ class AddmmBackward0(Node):
         if self.alpha != 1:
             g1 = g1 * self.alpha if g1 is not None else None
             g2 = g2 * self.alpha if g2 is not None else None
+        return gs, g1, g2
+
+    def backward_raw(self, g):
+        from ._core import raw_sum_to
+
+        beta, alpha = self.beta, self.alpha
+        if not (beta == 1 or type(beta) is float or type(beta) is int) or not (
+                alpha == 1 or type(alpha) is float or type(alpha) is int):
+            return None
+        m1, m2 = self.saved()
+        gs = g1 = g2 = None
+        if self.next_functions[0][0] is not None:
+            gs = raw_sum_to(g if beta == 1 else g * beta, self.self_shape)
+        if self.next_functions[1][0] is not None:
+            g1 = _raw_mm(g, m2._data.T)
+        if self.next_functions[2][0] is not None:
+            g2 = _raw_mm(m1._data.T, g)
+        if g1 is NotImplemented or g2 is NotImplemented:
+            return None
+        if alpha != 1:
+            g1 = g1 * alpha if g1 is not None else None
+            g2 = g2 * alpha if g2 is not None else None
         return gs, g1, g2
 
 

@@ -38,6 +38,10 @@ class SoftmaxBackward0(Node):
         (y,) = self.saved()
         return (softmax_backward_data(g, y, dim=self._dim),)
 
+    def backward_raw(self, g):
+        (y,) = self.saved()
+        return (softmax_backward_data.on_arrays(g, y._data, dim=self._dim),)
+
 
 def _softmax_family(a, dim, dtype, name, node_class, from_shifted):
     """softmax or log_softmax along dim: `from_shifted(xp, x - max, d)` computes the result from
@@ -76,6 +80,10 @@ class LogSoftmaxBackward0(Node):
     def backward(self, g):
         (y,) = self.saved()
         return (log_softmax_backward_data(g, y, dim=self._dim),)
+
+    def backward_raw(self, g):
+        (y,) = self.saved()
+        return (log_softmax_backward_data.on_arrays(g, y._data, dim=self._dim),)
 
 
 @aten("aten::log_softmax")

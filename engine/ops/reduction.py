@@ -45,11 +45,22 @@ def _expand_back(g, shape, dims, keepdim):
     return g.expand(shape)
 
 
+def _raw_expand_back(g, shape, dims, keepdim):
+    """_expand_back on an array."""
+    xp = xp_of(g)
+    if dims is not None and not keepdim:
+        g = xp.expand_dims(g, dims)
+    return xp.broadcast_to(g, shape)
+
+
 class SumBackward0(Node):
     __slots__ = ("self_sym_sizes",)
 
     def backward(self, g):
         return (g.expand(self.self_sym_sizes),)
+
+    def backward_raw(self, g):
+        return (xp_of(g).broadcast_to(g, self.self_sym_sizes),)
 
 
 class SumBackward1(Node):
@@ -57,6 +68,9 @@ class SumBackward1(Node):
 
     def backward(self, g):
         return (_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim),)
+
+    def backward_raw(self, g):
+        return (_raw_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim),)
 
 
 @aten("aten::sum")
@@ -83,6 +97,9 @@ class MeanBackward0(Node):
     def backward(self, g):
         return (g.expand(self.self_sym_sizes) / self.self_sym_numel,)
 
+    def backward_raw(self, g):
+        return (xp_of(g).broadcast_to(g, self.self_sym_sizes) / self.self_sym_numel,)
+
 
 class MeanBackward1(Node):
     # dim: as given; self_sym_numel: the input's numel, as torch keeps it; _dims: wrapped and sorted;
@@ -91,6 +108,9 @@ class MeanBackward1(Node):
 
     def backward(self, g):
         return (_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim) / self._count,)
+
+    def backward_raw(self, g):
+        return (_raw_expand_back(g, self.self_sym_sizes, self._dims, self.keepdim) / self._count,)
 
 
 @aten("aten::mean")

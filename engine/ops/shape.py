@@ -49,6 +49,9 @@ class ViewBackward0(Node):
     def backward(self, g):
         return (g.reshape(self.self_sym_sizes),)
 
+    def backward_raw(self, g):
+        return (g.reshape(self.self_sym_sizes),)
+
 
 class UnsafeViewBackward0(ViewBackward0):
     __slots__ = ()
@@ -221,6 +224,11 @@ class ExpandBackward0(Node):
 
         return (sum_to(g, self.self_sym_sizes),)
 
+    def backward_raw(self, g):
+        from ._core import raw_sum_to
+
+        return (raw_sum_to(g, self.self_sym_sizes),)
+
 
 @aten("aten::expand")
 def expand(a, *sizes):
@@ -333,6 +341,9 @@ class TBackward0(Node):
     def backward(self, g):
         return (g.t(),)
 
+    def backward_raw(self, g):
+        return (g.T,)
+
 
 class TBackward1(TBackward0):  # t_
     pass
@@ -376,6 +387,9 @@ def movedim(a, source, destination):
 # ---- copies ------------------------------------------------------------------------------------------
 class CloneBackward0(Node):
     def backward(self, g):
+        return (g,)
+
+    def backward_raw(self, g):
         return (g,)
 
 

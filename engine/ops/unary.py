@@ -28,13 +28,23 @@ class _UnaryNode(Node):
         y = saved[-1] if self.save_output else None
         return (type(self).formula(g, x, y),)
 
+    def _backward_on_arrays(self, g):
+        """backward_raw for catalogue entries with a `raw` formula (set per class by unary_op)."""
+        saved = self.saved()
+        x = saved[0]._data if self.save_input else None
+        y = saved[-1]._data if self.save_output else None
+        if (x is not None and x.dtype != g.dtype) or (y is not None and y.dtype != g.dtype):
+            return None  # an integer input: the tensor formula promotes as torch does
+        return (type(self).raw(xp_of(g), g, x, y),)
+
 
 def _float_dtype(dt):
     return dt if (dt.is_floating_point or dt.is_complex) else _dtype.get_default_dtype()
 
 
-def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=False, refused=None):
-    """Define a pointwise op: forward(xp, data) -> data; formula(g, x, y) -> grad (tensor ops).
+def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=False, refused=None, raw=None):
+    """Define a pointwise op: forward(xp, data) -> data; formula(g, x, y) -> grad (tensor ops);
+    raw(xp, g, x, y) -> the same grad computed on arrays, op for op (optional: see Node.backward_raw).
 
     refused: (dtypes, kernel name or error) torch's kernel does not dispatch (see validate.refuses)."""
     save_input = save in ("self", "both")
@@ -43,6 +53,7 @@ def unary_op(aten_name, node_name, forward, formula, *, save="self", keep_int=Fa
     node_cls = type(node_name, (_UnaryNode,), {
         "__slots__": (), "formula": staticmethod(formula), "save_input": save_input,
         "save_output": save_output, "saved_names": names,
+        "raw": staticmethod(raw), "backward_raw": _UnaryNode._backward_on_arrays if raw else None,
     })
 
     def op(a):
@@ -88,18 +99,23 @@ def _sigmoid(xp, x):
     return out
 
 
-exp = unary_op("aten::exp", "ExpBackward0", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, save="result")
+exp = unary_op("aten::exp", "ExpBackward0", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, save="result",
+               raw=lambda xp, g, x, y: g * y)
 exp2 = unary_op("aten::exp2", "Exp2Backward0", lambda xp, x: xp.exp2(x), lambda g, x, y: g * (y * math.log(2)), save="result")
 expm1 = unary_op("aten::expm1", "Expm1Backward0", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), save="result")
-log = unary_op("aten::log", "LogBackward0", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
+log = unary_op("aten::log", "LogBackward0", lambda xp, x: xp.log(x), lambda g, x, y: g / x,
+               raw=lambda xp, g, x, y: g / x)
 log2 = unary_op("aten::log2", "Log2Backward0", lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * math.log(2)))
 log10 = unary_op("aten::log10", "Log10Backward0", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * math.log(10)))
 log1p = unary_op("aten::log1p", "Log1PBackward0", lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1))
-sqrt = unary_op("aten::sqrt", "SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), save="result")
+sqrt = unary_op("aten::sqrt", "SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), save="result",
+                raw=lambda xp, g, x, y: g / (2 * y))
 rsqrt = unary_op("aten::rsqrt", "RsqrtBackward0", lambda xp, x: 1 / xp.sqrt(x),
                  lambda g, x, y: -0.5 * g * y.pow(3), save="result")
-sin = unary_op("aten::sin", "SinBackward0", lambda xp, x: xp.sin(x), lambda g, x, y: g * x.cos())
-cos = unary_op("aten::cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x, y: g * -x.sin())
+sin = unary_op("aten::sin", "SinBackward0", lambda xp, x: xp.sin(x), lambda g, x, y: g * x.cos(),
+               raw=lambda xp, g, x, y: g * xp.cos(x))
+cos = unary_op("aten::cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x, y: g * -x.sin(),
+               raw=lambda xp, g, x, y: g * -xp.sin(x))
 tan = unary_op("aten::tan", "TanBackward0", lambda xp, x: xp.tan(x), lambda g, x, y: g * (1 + y * y), save="result")
 asin = unary_op("aten::asin", "AsinBackward0", lambda xp, x: xp.arcsin(x), lambda g, x, y: g * (1 - x * x).rsqrt())
 acos = unary_op("aten::acos", "AcosBackward0", lambda xp, x: xp.arccos(x), lambda g, x, y: g * -(1 - x * x).rsqrt())
@@ -107,11 +123,12 @@ atan = unary_op("aten::atan", "AtanBackward0", lambda xp, x: xp.arctan(x), lambd
 sinh = unary_op("aten::sinh", "SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, x, y: g * x.cosh())
 cosh = unary_op("aten::cosh", "CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, x, y: g * x.sinh())
 tanh = unary_op("aten::tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, x, y: tanh_backward(g, y),
-                save="result")
+                save="result", raw=lambda xp, g, x, y: tanh_backward.on_arrays(g, y))
 sigmoid = unary_op("aten::sigmoid", "SigmoidBackward0", _sigmoid, lambda g, x, y: sigmoid_backward(g, y),
-                   save="result")
+                   save="result", raw=lambda xp, g, x, y: sigmoid_backward.on_arrays(g, y))
 relu = unary_op("aten::relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0),
                 lambda g, x, y: threshold_backward(g, y), save="result", keep_int=True,
+                raw=lambda xp, g, x, y: threshold_backward.on_arrays(g, y),
                 refused=(BOOL, lambda dt: RuntimeError("Boolean inputs not supported for relu")))
 abs = unary_op("aten::abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), keep_int=True,
                refused=(BOOL, "abs_cpu"))
