@@ -243,7 +243,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         return z * std + mean
     dt = dtype or _dtype.get_default_dtype()
     arr = _gen(generator).normal(tuple(size), dt.np, mean, std)
-    return make(_place(arr, device), dt)
+    t = make(_place(arr, device), dt)
+    if requires_grad:  # d2l's `w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)`
+        t.requires_grad = True
+    return t
 
 
 def bernoulli(p, *, generator=None):

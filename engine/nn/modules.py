@@ -1,6 +1,7 @@
 """nn.Module and the modules tutorials use (Linear, Sequential, activations, losses)."""
 import collections
 import math
+import operator
 
 from .. import _dtype
 from ..ops import creation_ops
@@ -289,6 +290,20 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+def _absolute_index(container, idx):
+    """A container's position `idx` (negative counts from the end) as its module key, with torch's IndexError."""
+    idx = operator.index(idx)
+    if not -len(container) <= idx < len(container):
+        raise IndexError(f"index {idx} is out of range")
+    return list(container._modules)[idx % len(container)]
+
+
+def _renumber(container):
+    """Keys 0..n-1 again after a deletion, as torch keeps them."""
+    object.__setattr__(container, "_modules", collections.OrderedDict(
+        (str(i), m) for i, m in enumerate(container._modules.values())))
+
+
 class Sequential(Module):
     def __init__(self, *mods):
         super().__init__()
@@ -305,10 +320,18 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i):
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            return Sequential(*mods[i])
-        return mods[i]
+        if isinstance(i, slice):  # a slice keeps the original keys, as torch's does
+            return type(self)(collections.OrderedDict(list(self._modules.items())[i]))
+        return self._modules[_absolute_index(self, i)]
+
+    def __setitem__(self, i, module):
+        setattr(self, _absolute_index(self, i), module)
+
+    def __delitem__(self, i):
+        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self, i)]
+        for key in keys:
+            delattr(self, key)
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -319,6 +342,24 @@ class Sequential(Module):
     def append(self, m):
         self.add_module(str(len(self._modules)), m)
         return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        object.__setattr__(self, "_modules", collections.OrderedDict())
+        return self.extend(modules)
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    __iadd__ = extend
 
 
 class ModuleList(Module):
@@ -331,14 +372,90 @@ class ModuleList(Module):
         self.add_module(str(len(self._modules)), m)
         return self
 
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        object.__setattr__(self, "_modules", collections.OrderedDict())
+        self.extend(modules)
+
     def __getitem__(self, i):
-        return list(self._modules.values())[i]
+        if isinstance(i, slice):
+            return type(self)(list(self._modules.values())[i])
+        return self._modules[_absolute_index(self, i)]
+
+    def __setitem__(self, i, module):
+        setattr(self, _absolute_index(self, i), module)
+
+    def __delitem__(self, i):
+        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self, i)]
+        for key in keys:
+            delattr(self, key)
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+    __iadd__ = extend
+
+
+class ModuleDict(Module):
+    """Submodules by name, registered in insertion order (torch.nn.ModuleDict)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def update(self, modules):
+        items = modules.items() if hasattr(modules, "items") else modules
+        for key, module in items:
+            self[key] = module
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        self._modules.clear()
 
 
 _REQUIRED = object()
