@@ -7,6 +7,7 @@ from .. import _dtype
 from ..ops import creation_ops
 from . import functional as F
 from . import init
+from ..autograd.node import RemovableHandle
 from .parameter import Parameter
 
 
@@ -87,7 +88,38 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if "_forward_hooks" not in self.__dict__:  # the common case: no hook was ever registered
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    def _hook_dicts(self):
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
+            object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
+        return self._forward_pre_hooks, self._forward_hooks
+
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) runs before forward and may return replacement args."""
+        hooks = self._hook_dicts()[0]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) runs after forward and may return a replacement output."""
+        hooks = self._hook_dicts()[1]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def named_parameters(self, prefix="", recurse=True):
         seen = set()
@@ -185,8 +217,10 @@ class Module:
         return self.to(_dtype.float32)
 
     def apply(self, fn):
-        for m in list(self.modules())[::-1]:
-            fn(m)
+        """fn on every submodule, children before their parent and in registration order, as torch."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     def _state_entries(self, prefix):
