@@ -258,6 +258,18 @@ def bernoulli(p, *, generator=None):
 
 def multinomial(probs, num_samples, replacement=False, *, generator=None):
     gen = _gen(generator)
+    if not replacement or num_samples == 1:
+        # torch's fast path, the Gumbel-max trick with exponentials: q ~ Exp(1) for every element, drawn as
+        # -log1p(-u) from float64 uniforms and rounded to probs' dtype (exponential_), then the argmax
+        # (or top num_samples) of probs / q along the last dimension.
+        p = probs._data if type(probs._data) is np.ndarray else probs._data.get()
+        q = (-np.log1p(-gen.uniform(p.shape, np.float64))).astype(p.dtype)
+        ratio = p / q
+        if num_samples == 1:
+            picks = ratio.argmax(axis=-1)[..., None]
+        else:
+            picks = np.argsort(-ratio, axis=-1, kind="stable")[..., :num_samples]
+        return make(_place(picks.astype(np.int64), probs.device), _dtype.int64)
     p = np.asarray(probs._data, dtype=np.float64)
     rows = p.reshape(-1, p.shape[-1])
     out = []
