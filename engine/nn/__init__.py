@@ -41,6 +41,6 @@ __all__ += ["Unflatten", "Dropout1d", "Dropout2d", "Dropout3d", "PReLU", "Softma
             "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
             "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d"]
 
-from .modules import ModuleDict  # noqa: E402
+from .modules import ModuleDict, ParameterList  # noqa: E402
 
-__all__ += ["ModuleDict"]
+__all__ += ["ModuleDict", "ParameterList"]

@@ -8,6 +8,7 @@ from ..ops import creation_ops
 from . import functional as F
 from . import init
 from ..autograd.node import RemovableHandle
+from .._tensor import Tensor
 from .parameter import Parameter
 
 
@@ -490,6 +491,58 @@ class ModuleDict(Module):
 
     def clear(self):
         self._modules.clear()
+
+
+class ParameterList(Module):
+    """Parameters by position; a plain tensor appended becomes a Parameter (torch.nn.ParameterList)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    def _key(self, i):
+        idx = operator.index(i)
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return type(self)(list(self)[i])
+        return self._parameters[self._key(i)]
+
+    def __setitem__(self, i, value):
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, self._key(i), value)
+
+    def append(self, value):
+        self._parameters[str(len(self))] = None  # reserve the next index, then assign through __setitem__
+        self[len(self) - 1] = value
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def extra_repr(self):
+        lines = []
+        for k, p in enumerate(self):
+            device = f" ({p.device})" if p.device.type == "cuda" else ""
+            size = "x".join(str(s) for s in p.shape)
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}{device}]")
+        return "\n".join(lines)
 
 
 _REQUIRED = object()

@@ -1,5 +1,5 @@
 """Pieces the tutorial programs needed: Sequential/ModuleList/ModuleDict editing, module forward hooks and
-apply order, torch.linalg's solve/inv/det (with second derivatives), unique and bincount."""
+apply order, ParameterList, pad_sequence, torch.linalg's solve/inv/det (with second derivatives), unique and bincount."""
 import pytest
 
 import gradtrace.engine as gt
@@ -79,7 +79,32 @@ def _counting_story(torch):
         x.bincount(torch.tensor([1, 2, 3, 4, 5, 6])), torch.tensor([], dtype=torch.long).bincount()))
 
 
-STORIES = {"containers_and_hooks": _container_story, "linalg": _linalg_story, "unique_bincount": _counting_story}
+def _padding_and_parameter_list_story(torch):
+    pad = torch.nn.utils.rnn.pad_sequence
+    a, b = torch.tensor([1, 2, 3]), torch.tensor([4])
+    lines = [repr(pad([a, b])), repr(pad([a, b], batch_first=True, padding_value=-1)),
+             repr(pad([a, b], batch_first=True, padding_side="left"))]
+    x = torch.ones(2, 3, requires_grad=True)
+    y = pad([x, x[:1] * 2])
+    y.sum().backward()
+    lines += [repr(y), y.grad_fn.name(), repr(x.grad)]
+    params = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2)), torch.zeros(3, 4)])
+    params.append(torch.ones(1))
+
+    class WithList(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ps = params
+            self.lin = torch.nn.Linear(1, 1)
+
+    m = WithList()
+    lines += [repr(params), str(len(params)), repr(m), str(list(dict(m.named_parameters()))),
+              type(params[1]).__name__, str(params[1].requires_grad), str(list(m.state_dict()))]
+    return "\n".join(lines)
+
+
+STORIES = {"containers_and_hooks": _container_story, "linalg": _linalg_story, "unique_bincount": _counting_story,
+           "pad_sequence_and_parameter_list": _padding_and_parameter_list_story}
 
 
 @pytest.mark.torch
