@@ -325,21 +325,58 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-def _absolute_index(container, idx):
-    """A container's position `idx` (negative counts from the end) as its module key, with torch's IndexError."""
+def _absolute_index(store, idx):
+    """The key at position `idx` (negative counts from the end) of a container's store, with torch's IndexError."""
     idx = operator.index(idx)
-    if not -len(container) <= idx < len(container):
+    if not -len(store) <= idx < len(store):
         raise IndexError(f"index {idx} is out of range")
-    return list(container._modules)[idx % len(container)]
+    return list(store)[idx % len(store)]
 
 
-def _renumber(container):
-    """Keys 0..n-1 again after a deletion, as torch keeps them."""
-    object.__setattr__(container, "_modules", collections.OrderedDict(
-        (str(i), m) for i, m in enumerate(container._modules.values())))
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: submodules by position, kept numbered 0..n-1."""
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._slice(i)
+        return self._modules[_absolute_index(self._modules, i)]
+
+    def __setitem__(self, i, module):
+        setattr(self, _absolute_index(self._modules, i), module)
+
+    def __delitem__(self, i):
+        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self._modules, i)]
+        for key in keys:
+            delattr(self, key)
+        # keys 0..n-1 again after a deletion, as torch keeps them
+        object.__setattr__(self, "_modules", collections.OrderedDict(
+            (str(i), m) for i, m in enumerate(self._modules.values())))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, m):
+        self.add_module(str(len(self._modules)), m)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    __iadd__ = extend
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        object.__setattr__(self, "_modules", collections.OrderedDict())
+        self.extend(modules)
 
 
-class Sequential(Module):
+class Sequential(_ModuleSequence):
     def __init__(self, *mods):
         super().__init__()
         if len(mods) == 1 and isinstance(mods[0], collections.OrderedDict):
@@ -354,94 +391,30 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):  # a slice keeps the original keys, as torch's does
-            return type(self)(collections.OrderedDict(list(self._modules.items())[i]))
-        return self._modules[_absolute_index(self, i)]
-
-    def __setitem__(self, i, module):
-        setattr(self, _absolute_index(self, i), module)
-
-    def __delitem__(self, i):
-        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self, i)]
-        for key in keys:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, m):
-        self.add_module(str(len(self._modules)), m)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
+    def _slice(self, i):  # a slice keeps the original keys, as torch's does
+        return type(self)(collections.OrderedDict(list(self._modules.items())[i]))
 
     def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        object.__setattr__(self, "_modules", collections.OrderedDict())
-        return self.extend(modules)
+        super().insert(index, module)
+        return self
 
     def pop(self, key):
         module = self[key]
         del self[key]
         return module
 
-    __iadd__ = extend
 
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     def __init__(self, modules=None):
         super().__init__()
         for m in modules or ():
             self.append(m)
 
-    def append(self, m):
-        self.add_module(str(len(self._modules)), m)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        object.__setattr__(self, "_modules", collections.OrderedDict())
-        self.extend(modules)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return type(self)(list(self._modules.values())[i])
-        return self._modules[_absolute_index(self, i)]
-
-    def __setitem__(self, i, module):
-        setattr(self, _absolute_index(self, i), module)
-
-    def __delitem__(self, i):
-        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self, i)]
-        for key in keys:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+    def _slice(self, i):
+        return type(self)(list(self._modules.values())[i])
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
-
-    __iadd__ = extend
 
 
 class ModuleDict(Module):
@@ -501,21 +474,15 @@ class ParameterList(Module):
         for value in values or ():
             self.append(value)
 
-    def _key(self, i):
-        idx = operator.index(i)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
-
     def __getitem__(self, i):
         if isinstance(i, slice):
             return type(self)(list(self)[i])
-        return self._parameters[self._key(i)]
+        return self._parameters[_absolute_index(self._parameters, i)]
 
     def __setitem__(self, i, value):
         if isinstance(value, Tensor) and not isinstance(value, Parameter):
             value = Parameter(value)
-        setattr(self, self._key(i), value)
+        setattr(self, _absolute_index(self._parameters, i), value)
 
     def append(self, value):
         self._parameters[str(len(self))] = None  # reserve the next index, then assign through __setitem__
