@@ -29,6 +29,7 @@ class Module:
     """Base class: registers parameters and submodules set as attributes, calls forward."""
 
     training = True
+    _forward_hooks = _forward_pre_hooks = None  # an instance gets its own dicts with its first hook
 
     def __init__(self, *args, **kwargs):
         object.__setattr__(self, "_parameters", collections.OrderedDict())
@@ -89,7 +90,7 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if "_forward_hooks" not in self.__dict__:  # the common case: no hook was ever registered
+        if self._forward_hooks is None:  # the common case: no hook was ever registered on this module
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             changed = hook(self, args)
@@ -103,7 +104,7 @@ class Module:
         return out
 
     def _hook_dicts(self):
-        if "_forward_hooks" not in self.__dict__:
+        if self._forward_hooks is None:
             object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
             object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
         return self._forward_pre_hooks, self._forward_hooks
