@@ -264,7 +264,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         return z * std + mean
     dt = dtype or _dtype.get_default_dtype()
     arr = _gen(generator).normal(tuple(size), dt.np, mean, std)
-    return make(_place(arr, device), dt)
+    t = make(_place(arr, device), dt)
+    if requires_grad:  # d2l's `w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)`
+        t.requires_grad = True
+    return t
 
 
 def bernoulli(p, *, generator=None):
@@ -292,6 +295,18 @@ def multinomial(probs, num_samples, replacement=False, *, generator=None):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (p.sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement or num_samples == 1:
+        # torch's fast path, the Gumbel-max trick with exponentials: q ~ Exp(1) for every element, drawn as
+        # -log1p(-u) from float64 uniforms and rounded to probs' dtype (exponential_), then the argmax
+        # (or top num_samples) of probs / q along the last dimension.
+        data = probs._data if type(probs._data) is np.ndarray else probs._data.get()
+        q = (-np.log1p(-gen.uniform(data.shape, np.float64))).astype(data.dtype)
+        ratio = data / q
+        if num_samples == 1:
+            picks = ratio.argmax(axis=-1)[..., None]
+        else:
+            picks = np.argsort(-ratio, axis=-1, kind="stable")[..., :num_samples]
+        return make(_place(picks.astype(np.int64), probs.device), _dtype.int64)
     rows = p.reshape(-1, p.shape[-1])
     out = []
     for row in rows:

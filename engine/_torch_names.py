@@ -47,7 +47,7 @@ TORCH_HOMES = {
                                     "nn.Softmax2d", "nn.Softmin", "nn.Softplus", "nn.Softsign", "nn.Tanh",
                                     "nn.Tanhshrink", "nn.Threshold"),
     "torch.nn.modules.batchnorm": ("nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d"),
-    "torch.nn.modules.container": ("nn.ModuleList", "nn.Sequential"),
+    "torch.nn.modules.container": ("nn.ModuleDict", "nn.ModuleList", "nn.ParameterList", "nn.Sequential"),
     "torch.nn.modules.conv": ("nn.Conv1d", "nn.Conv2d"),
     "torch.nn.modules.dropout": ("nn.Dropout", "nn.Dropout1d", "nn.Dropout2d", "nn.Dropout3d"),
     "torch.nn.modules.flatten": ("nn.Flatten", "nn.Unflatten"),

@@ -40,3 +40,7 @@ from .extra_modules import (ConstantPad1d, ConstantPad2d, ConstantPad3d, Dropout
 __all__ += ["Unflatten", "Dropout1d", "Dropout2d", "Dropout3d", "PReLU", "Softmax2d", "ZeroPad1d", "ZeroPad2d",
             "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
             "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d"]
+
+from .modules import ModuleDict, ParameterList  # noqa: E402
+
+__all__ += ["ModuleDict", "ParameterList"]

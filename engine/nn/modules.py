@@ -1,6 +1,7 @@
 """nn.Module and the modules tutorials use (Linear, Sequential, activations, losses)."""
 import collections
 import math
+import operator
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -9,6 +10,8 @@ from ..ops import creation_ops
 from ..ops.nn_ops import legacy_reduction
 from . import functional as F
 from . import init
+from ..autograd.node import RemovableHandle
+from .._tensor import Tensor
 from .parameter import Parameter
 
 
@@ -29,6 +32,7 @@ class Module:
     """Base class: registers parameters and submodules set as attributes, calls forward."""
 
     training = True
+    _forward_hooks = _forward_pre_hooks = None  # an instance gets its own dicts with its first hook
 
     def __init__(self, *args, **kwargs):
         object.__setattr__(self, "_parameters", collections.OrderedDict())
@@ -119,7 +123,38 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._forward_hooks is None:  # the common case: no hook was ever registered on this module
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    def _hook_dicts(self):
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
+            object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
+        return self._forward_pre_hooks, self._forward_hooks
+
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) runs before forward and may return replacement args."""
+        hooks = self._hook_dicts()[0]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) runs after forward and may return a replacement output."""
+        hooks = self._hook_dicts()[1]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def named_parameters(self, prefix="", recurse=True):
         seen = set()
@@ -217,8 +252,10 @@ class Module:
         return self.to(_dtype.float32)
 
     def apply(self, fn):
-        for m in list(self.modules())[::-1]:
-            fn(m)
+        """fn on every submodule, children before their parent and in registration order, as torch."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     def _state_entries(self, prefix):
@@ -322,7 +359,58 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Sequential(Module):
+def _absolute_index(store, idx):
+    """The key at position `idx` (negative counts from the end) of a container's store, with torch's IndexError."""
+    idx = operator.index(idx)
+    if not -len(store) <= idx < len(store):
+        raise IndexError(f"index {idx} is out of range")
+    return list(store)[idx % len(store)]
+
+
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: submodules by position, kept numbered 0..n-1."""
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._slice(i)
+        return self._modules[_absolute_index(self._modules, i)]
+
+    def __setitem__(self, i, module):
+        setattr(self, _absolute_index(self._modules, i), module)
+
+    def __delitem__(self, i):
+        keys = list(self._modules)[i] if isinstance(i, slice) else [_absolute_index(self._modules, i)]
+        for key in keys:
+            delattr(self, key)
+        # keys 0..n-1 again after a deletion, as torch keeps them
+        object.__setattr__(self, "_modules", collections.OrderedDict(
+            (str(i), m) for i, m in enumerate(self._modules.values())))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, m):
+        self.add_module(str(len(self._modules)), m)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    __iadd__ = extend
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        object.__setattr__(self, "_modules", collections.OrderedDict())
+        self.extend(modules)
+
+
+class Sequential(_ModuleSequence):
     def __init__(self, *mods):
         super().__init__()
         if len(mods) == 1 and isinstance(mods[0], collections.OrderedDict):
@@ -337,41 +425,125 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, i):
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            return Sequential(*mods[i])
-        return mods[i]
+    def _slice(self, i):  # a slice keeps the original keys, as torch's does
+        return type(self)(collections.OrderedDict(list(self._modules.items())[i]))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, m):
-        self.add_module(str(len(self._modules)), m)
+    def insert(self, index, module):
+        super().insert(index, module)
         return self
 
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
 
-class ModuleList(Module):
+
+class ModuleList(_ModuleSequence):
     def __init__(self, modules=None):
         super().__init__()
         for m in modules or ():
             self.append(m)
 
-    def append(self, m):
-        self.add_module(str(len(self._modules)), m)
-        return self
+    def _slice(self, i):
+        return type(self)(list(self._modules.values())[i])
 
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+
+class ModuleDict(Module):
+    """Submodules by name, registered in insertion order (torch.nn.ModuleDict)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def update(self, modules):
+        items = modules.items() if hasattr(modules, "items") else modules
+        for key, module in items:
+            self[key] = module
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
 
     def __len__(self):
         return len(self._modules)
 
     def __iter__(self):
-        return iter(self._modules.values())
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        self._modules.clear()
+
+
+class ParameterList(Module):
+    """Parameters by position; a plain tensor appended becomes a Parameter (torch.nn.ParameterList)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return type(self)(list(self)[i])
+        return self._parameters[_absolute_index(self._parameters, i)]
+
+    def __setitem__(self, i, value):
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, _absolute_index(self._parameters, i), value)
+
+    def append(self, value):
+        self._parameters[str(len(self))] = None  # reserve the next index, then assign through __setitem__
+        self[len(self) - 1] = value
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def extra_repr(self):
+        lines = []
+        for k, p in enumerate(self):
+            device = f" ({p.device})" if p.device.type == "cuda" else ""
+            size = "x".join(str(s) for s in p.shape)
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}{device}]")
+        return "\n".join(lines)
 
 
 _REQUIRED = object()

@@ -3,6 +3,7 @@ from .._tensor import Tensor
 from . import (arith, closeness, creation_ops, indexing, inplace, linalg, nn_ops, reduction, selection, shape, sorting,
                unary)
 from ._core import aten, is_tensor
+from . import counting, linalg_solve
 
 
 def _to(self, *args, **kwargs):
@@ -323,6 +324,8 @@ METHODS["subtract_"] = METHODS["sub_"]
 METHODS["multiply_"] = METHODS["mul_"]
 METHODS["divide_"] = METHODS["div_"]
 METHODS["neg_"] = METHODS["neg_"]
+METHODS.update(unique=counting.unique, bincount=counting.bincount, det=linalg_solve.det,
+               inverse=linalg_solve.inv, kron=linalg.kron)
 
 OPERATORS = {
     "__add__": arith.add, "__radd__": arith.add, "__sub__": arith.sub, "__rsub__": arith.rsub,

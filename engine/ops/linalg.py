@@ -438,3 +438,37 @@ def einsum(equation, *operands):
         if done:
             acc = acc.sum(done, keepdim=True)
     return acc.reshape([sizes[c] if acc.shape[full.index(c)] != 1 else 1 for c in out])
+
+
+def tensordot(a, b, dims=2):
+    """Contract a's last `dims` dimensions with b's first (or the listed pairs), as einsum over named axes."""
+    if isinstance(dims, int):
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    dims_a, dims_b = [d % a.ndim for d in dims_a], [d % b.ndim for d in dims_b]
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sub_a = [next(letters) for _ in range(a.ndim)]
+    sub_b = [next(letters) for _ in range(b.ndim)]
+    for da, db in zip(dims_a, dims_b):
+        sub_b[db] = sub_a[da]
+    kept = [s for i, s in enumerate(sub_a) if i not in dims_a] + [s for i, s in enumerate(sub_b) if i not in dims_b]
+    return einsum(f"{''.join(sub_a)},{''.join(sub_b)}->{''.join(kept)}", a, b)
+
+
+def kron(a, b):
+    """The Kronecker product: every element of a times the whole of b, laid out block by block."""
+    nd = max(a.ndim, b.ndim)
+    a = a.reshape((1,) * (nd - a.ndim) + tuple(a.shape))
+    b = b.reshape((1,) * (nd - b.ndim) + tuple(b.shape))
+    # interleave: a's dims at even places, b's at odd, then merge each pair
+    ax = a.reshape(tuple(s for d in a.shape for s in (d, 1)))
+    bx = b.reshape(tuple(s for d in b.shape for s in (1, d)))
+    return (ax * bx).reshape(tuple(x * y for x, y in zip(a.shape, b.shape)))
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of x1 and of x2 (batched), differentiable."""
+    from .reduction import norm  # its backward gives 0, not nan, where two points coincide
+
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
